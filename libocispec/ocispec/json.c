@@ -1,0 +1,778 @@
+/* skiff libocispec - yajl implementation of the JSON backend (json.h).
+ *
+ * Parsing uses yajl's event parser to build our own small tree: that gives
+ * us the raw text of numbers (exact 64-bit range checks, no double
+ * rounding), duplicate-key detection, a nesting limit enforced before any
+ * recursion happens, and string/number buffers the converters can steal
+ * instead of copying (10 MiB strings cost one copy).  */
+
+#define _GNU_SOURCE
+#include <inttypes.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <yajl/yajl_gen.h>
+#include <yajl/yajl_parse.h>
+
+#include "ocispec/json.h"
+
+/* ------------------------------------------------------------ buffers */
+
+void
+oci_buf_add (oci_buf *b, const char *s, size_t n)
+{
+  if (b->oom)
+    return;
+  if (b->len + n + 1 > b->cap)
+    {
+      size_t cap = b->cap ? b->cap * 2 : 128;
+      char *ns;
+      while (cap < b->len + n + 1)
+        cap *= 2;
+      ns = realloc (b->s, cap);
+      if (ns == NULL)
+        {
+          b->oom = true;
+          return;
+        }
+      b->s = ns;
+      b->cap = cap;
+    }
+  memcpy (b->s + b->len, s, n);
+  b->len += n;
+  b->s[b->len] = '\0';
+}
+
+void
+oci_buf_adds (oci_buf *b, const char *s)
+{
+  oci_buf_add (b, s, strlen (s));
+}
+
+static bool
+is_ident (const char *k)
+{
+  if (*k == '\0')
+    return false;
+  for (; *k; k++)
+    if (!((*k >= 'a' && *k <= 'z') || (*k >= 'A' && *k <= 'Z')
+          || (*k >= '0' && *k <= '9') || *k == '_'))
+      return false;
+  return true;
+}
+
+/* ".key", or ["key"] when the key would be ambiguous (dots, spaces...).  */
+void
+oci_buf_add_key (oci_buf *b, const char *key, bool first)
+{
+  if (is_ident (key))
+    {
+      if (!first)
+        oci_buf_add (b, ".", 1);
+      oci_buf_adds (b, key);
+      return;
+    }
+  oci_buf_add (b, "[\"", 2);
+  for (; *key; key++)
+    {
+      if (*key == '"' || *key == '\\')
+        oci_buf_add (b, "\\", 1);
+      oci_buf_add (b, key, 1);
+    }
+  oci_buf_add (b, "\"]", 2);
+}
+
+void
+oci_buf_add_path (oci_buf *b, const oci_path *p)
+{
+  const oci_path *chain[OCI_JSON_MAX_DEPTH + 2];
+  size_t n = 0, i;
+
+  for (; p != NULL && n < sizeof chain / sizeof chain[0]; p = p->up)
+    chain[n++] = p;
+  for (i = n; i-- > 0;)
+    {
+      if (chain[i]->key != NULL)
+        oci_buf_add_key (b, chain[i]->key, i == n - 1);
+      else
+        {
+          char tmp[32];
+          snprintf (tmp, sizeof tmp, "[%zu]", chain[i]->index);
+          oci_buf_adds (b, tmp);
+        }
+    }
+}
+
+/* ------------------------------------------------------------ tree */
+
+void
+oci_json_free (oci_json *v)
+{
+  size_t i;
+
+  if (v == NULL)
+    return;
+  free (v->s);
+  if (v->items != NULL)
+    for (i = 0; i < v->len; i++)
+      oci_json_free (v->items[i]);
+  if (v->keys != NULL)
+    for (i = 0; i < v->len; i++)
+      free (v->keys[i]);
+  free (v->items);
+  free (v->keys);
+  free (v);
+}
+
+struct pstate
+{
+  oci_json *root;
+  oci_json *stack[OCI_JSON_MAX_DEPTH];
+  char *pending_key[OCI_JSON_MAX_DEPTH];
+  size_t depth;
+  char *msg; /* our reason when a callback stopped the parse */
+};
+
+static int
+ps_fail (struct pstate *ps, const char *msg, const char *key)
+{
+  oci_buf b = { 0 };
+  size_t i;
+
+  /* Path of the innermost open container.  */
+  for (i = 1; i < ps->depth; i++)
+    {
+      oci_json *parent = ps->stack[i - 1];
+      if (parent->type == OCI_JSON_OBJECT)
+        oci_buf_add_key (&b, parent->keys[parent->len - 1], b.len == 0);
+      else
+        {
+          char tmp[32];
+          snprintf (tmp, sizeof tmp, "[%zu]", parent->len - 1);
+          oci_buf_adds (&b, tmp);
+        }
+    }
+  if (b.len > 0)
+    oci_buf_adds (&b, ": ");
+  oci_buf_adds (&b, msg);
+  if (key != NULL)
+    {
+      oci_buf_adds (&b, " \"");
+      oci_buf_adds (&b, key);
+      oci_buf_adds (&b, "\"");
+    }
+  free (ps->msg);
+  ps->msg = b.oom ? NULL : b.s;
+  if (b.oom)
+    free (b.s);
+  return 0;
+}
+
+static int
+grow (oci_json *c, bool with_keys)
+{
+  size_t cap;
+  void *p;
+
+  if (c->len < c->cap)
+    return 0;
+  cap = c->cap ? c->cap * 2 : 4;
+  p = realloc (c->items, cap * sizeof *c->items);
+  if (p == NULL)
+    return -1;
+  c->items = p;
+  if (with_keys)
+    {
+      p = realloc (c->keys, cap * sizeof *c->keys);
+      if (p == NULL)
+        return -1;
+      c->keys = p;
+    }
+  c->cap = cap;
+  return 0;
+}
+
+/* Attach V to the current container (or make it the root).  Takes
+   ownership of V in every case.  */
+static int
+ps_add (struct pstate *ps, oci_json *v)
+{
+  oci_json *parent;
+
+  if (v == NULL)
+    return ps_fail (ps, "out of memory", NULL);
+  if (ps->depth == 0)
+    {
+      ps->root = v;
+      return 1;
+    }
+  parent = ps->stack[ps->depth - 1];
+  if (grow (parent, parent->type == OCI_JSON_OBJECT) < 0)
+    {
+      oci_json_free (v);
+      return ps_fail (ps, "out of memory", NULL);
+    }
+  if (parent->type == OCI_JSON_OBJECT)
+    {
+      parent->keys[parent->len] = ps->pending_key[ps->depth - 1];
+      ps->pending_key[ps->depth - 1] = NULL;
+    }
+  parent->items[parent->len++] = v;
+  return 1;
+}
+
+static oci_json *
+node (oci_json_type t)
+{
+  oci_json *v = calloc (1, sizeof *v);
+  if (v != NULL)
+    v->type = t;
+  return v;
+}
+
+static oci_json *
+text_node (oci_json_type t, const char *s, size_t len)
+{
+  oci_json *v = node (t);
+  if (v == NULL)
+    return NULL;
+  v->s = malloc (len + 1);
+  if (v->s == NULL)
+    {
+      free (v);
+      return NULL;
+    }
+  memcpy (v->s, s, len);
+  v->s[len] = '\0';
+  v->len = len;
+  return v;
+}
+
+static int
+cb_null (void *ctx)
+{
+  return ps_add (ctx, node (OCI_JSON_NULL));
+}
+
+static int
+cb_bool (void *ctx, int b)
+{
+  oci_json *v = node (OCI_JSON_BOOL);
+  if (v != NULL)
+    v->b = b;
+  return ps_add (ctx, v);
+}
+
+static int
+cb_number (void *ctx, const char *s, size_t len)
+{
+  return ps_add (ctx, text_node (OCI_JSON_NUMBER, s, len));
+}
+
+static int
+cb_string (void *ctx, const unsigned char *s, size_t len)
+{
+  return ps_add (ctx, text_node (OCI_JSON_STRING, (const char *) s, len));
+}
+
+static int
+cb_open (struct pstate *ps, oci_json_type t)
+{
+  oci_json *v;
+
+  if (ps->depth >= OCI_JSON_MAX_DEPTH)
+    {
+      char msg[64];
+      snprintf (msg, sizeof msg, "nested deeper than %d levels",
+                OCI_JSON_MAX_DEPTH);
+      return ps_fail (ps, msg, NULL);
+    }
+  v = node (t);
+  if (!ps_add (ps, v))
+    return 0;
+  ps->stack[ps->depth++] = v;
+  return 1;
+}
+
+static int
+cb_start_map (void *ctx)
+{
+  return cb_open (ctx, OCI_JSON_OBJECT);
+}
+
+static int
+cb_start_array (void *ctx)
+{
+  return cb_open (ctx, OCI_JSON_ARRAY);
+}
+
+static int
+cb_map_key (void *ctx, const unsigned char *key, size_t len)
+{
+  struct pstate *ps = ctx;
+  char *k;
+
+  /* Keys become C strings: an embedded NUL would silently alias keys.  */
+  if (memchr (key, '\0', len) != NULL)
+    return ps_fail (ps, "object key contains a NUL character", NULL);
+  k = strndup ((const char *) key, len);
+  if (k == NULL)
+    return ps_fail (ps, "out of memory", NULL);
+  ps->pending_key[ps->depth - 1] = k;
+  return 1;
+}
+
+static int
+cmp_keys (const void *a, const void *b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+static int
+cb_end_map (void *ctx)
+{
+  struct pstate *ps = ctx;
+  oci_json *o = ps->stack[ps->depth - 1];
+  const char *dup = NULL;
+  size_t i, j;
+
+  /* Pairwise for small objects, sorting for big ones: never quadratic.  */
+  if (o->len <= 16)
+    {
+      for (i = 1; i < o->len && dup == NULL; i++)
+        for (j = 0; j < i; j++)
+          if (strcmp (o->keys[i], o->keys[j]) == 0)
+            {
+              dup = o->keys[i];
+              break;
+            }
+    }
+  else
+    {
+      char **sorted = malloc (o->len * sizeof *sorted);
+      if (sorted == NULL)
+        return ps_fail (ps, "out of memory", NULL);
+      memcpy (sorted, o->keys, o->len * sizeof *sorted);
+      qsort (sorted, o->len, sizeof *sorted, cmp_keys);
+      for (i = 1; i < o->len; i++)
+        if (strcmp (sorted[i], sorted[i - 1]) == 0)
+          {
+            dup = sorted[i];
+            break;
+          }
+      free (sorted);
+    }
+  if (dup != NULL)
+    return ps_fail (ps, "duplicate key", dup);
+  ps->depth--;
+  return 1;
+}
+
+static int
+cb_end_array (void *ctx)
+{
+  struct pstate *ps = ctx;
+  ps->depth--;
+  return 1;
+}
+
+static const yajl_callbacks callbacks = {
+  .yajl_null = cb_null,
+  .yajl_boolean = cb_bool,
+  .yajl_number = cb_number,
+  .yajl_string = cb_string,
+  .yajl_start_map = cb_start_map,
+  .yajl_map_key = cb_map_key,
+  .yajl_end_map = cb_end_map,
+  .yajl_start_array = cb_start_array,
+  .yajl_end_array = cb_end_array,
+};
+
+static char *
+fmt (const char *f, ...) __attribute__ ((format (printf, 1, 2)));
+
+static char *
+fmt (const char *f, ...)
+{
+  va_list ap;
+  char *s;
+  int r;
+
+  va_start (ap, f);
+  r = vasprintf (&s, f, ap);
+  va_end (ap);
+  return r < 0 ? NULL : s;
+}
+
+static size_t
+line_of (const char *data, size_t len, size_t off)
+{
+  size_t line = 1, i;
+
+  if (off > len)
+    off = len;
+  for (i = 0; i < off; i++)
+    if (data[i] == '\n')
+      line++;
+  return line;
+}
+
+oci_json *
+oci_json_parse (const char *data, size_t len, const char *name, char **err)
+{
+  struct pstate ps = { 0 };
+  yajl_handle h;
+  yajl_status st;
+  size_t i;
+
+  if (name == NULL)
+    name = "<data>";
+  for (i = 0; i < len; i++)
+    if (!strchr (" \t\r\n", data[i]))
+      break;
+  if (i == len)
+    {
+      *err = fmt ("%s: empty document", name);
+      return NULL;
+    }
+
+  h = yajl_alloc (&callbacks, NULL, &ps);
+  if (h == NULL)
+    {
+      *err = fmt ("%s: out of memory", name);
+      return NULL;
+    }
+  /* yajl validates UTF-8 and rejects comments and trailing garbage by
+     default; be explicit anyway, these are part of our contract.  */
+  yajl_config (h, yajl_allow_comments, 0);
+  yajl_config (h, yajl_dont_validate_strings, 0);
+  yajl_config (h, yajl_allow_trailing_garbage, 0);
+  yajl_config (h, yajl_allow_multiple_values, 0);
+  yajl_config (h, yajl_allow_partial_values, 0);
+
+  st = yajl_parse (h, (const unsigned char *) data, len);
+  if (st == yajl_status_ok)
+    st = yajl_complete_parse (h);
+  if (st != yajl_status_ok)
+    {
+      size_t line = line_of (data, len, yajl_get_bytes_consumed (h));
+      if (ps.msg != NULL)
+        *err = fmt ("%s: line %zu: %s", name, line, ps.msg);
+      else
+        {
+          unsigned char *ye = yajl_get_error (h, 0, NULL, 0);
+          char *e = (char *) ye;
+          size_t n = e ? strlen (e) : 0;
+          while (n > 0 && (e[n - 1] == '\n' || e[n - 1] == ' '))
+            e[--n] = '\0';
+          *err = fmt ("%s: line %zu: %s", name, line, e ? e : "parse error");
+          if (ye != NULL)
+            yajl_free_error (h, ye);
+        }
+      for (i = 0; i < OCI_JSON_MAX_DEPTH; i++)
+        free (ps.pending_key[i]);
+      free (ps.msg);
+      oci_json_free (ps.root);
+      yajl_free (h);
+      return NULL;
+    }
+  yajl_free (h);
+  return ps.root;
+}
+
+int
+oci_read_file (const char *path, char **data, size_t *len, char **err)
+{
+  struct stat st;
+  char *buf = NULL;
+  size_t cap = 0, n = 0;
+  int fd;
+
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    {
+      *err = fmt ("%s: open: %s", path, strerror (errno));
+      return -1;
+    }
+  if (fstat (fd, &st) == 0 && S_ISREG (st.st_mode))
+    cap = (size_t) st.st_size + 1;
+  if (cap < 4096)
+    cap = 4096;
+  for (;;)
+    {
+      ssize_t r;
+      if (n + 1 >= cap)
+        {
+          char *nb;
+          cap *= 2;
+          nb = realloc (buf, cap);
+          if (nb == NULL)
+            {
+              free (buf);
+              close (fd);
+              *err = fmt ("%s: read: %s", path, strerror (ENOMEM));
+              return -1;
+            }
+          buf = nb;
+        }
+      else if (buf == NULL)
+        {
+          buf = malloc (cap);
+          if (buf == NULL)
+            {
+              close (fd);
+              *err = fmt ("%s: read: %s", path, strerror (ENOMEM));
+              return -1;
+            }
+        }
+      r = read (fd, buf + n, cap - n - 1);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        {
+          int e = errno;
+          free (buf);
+          close (fd);
+          *err = fmt ("%s: read: %s", path, strerror (e));
+          return -1;
+        }
+      if (r == 0)
+        break;
+      n += (size_t) r;
+    }
+  close (fd);
+  buf[n] = '\0';
+  *data = buf;
+  *len = n;
+  return 0;
+}
+
+/* ------------------------------------------------------------ writer */
+
+struct oci_gen
+{
+  yajl_gen y;
+  char *err;
+};
+
+oci_gen *
+oci_gen_new (void)
+{
+  oci_gen *g = calloc (1, sizeof *g);
+  if (g == NULL)
+    return NULL;
+  g->y = yajl_gen_alloc (NULL);
+  if (g->y == NULL)
+    {
+      free (g);
+      return NULL;
+    }
+  yajl_gen_config (g->y, yajl_gen_beautify, 0);
+  yajl_gen_config (g->y, yajl_gen_validate_utf8, 1);
+  return g;
+}
+
+void
+oci_gen_free (oci_gen *g)
+{
+  if (g == NULL)
+    return;
+  yajl_gen_free (g->y);
+  free (g->err);
+  free (g);
+}
+
+bool
+oci_gen_failed (const oci_gen *g)
+{
+  return g->err != NULL;
+}
+
+void
+oci_gen_fail (oci_gen *g, const oci_path *p, const char *msg)
+{
+  oci_buf b = { 0 };
+
+  if (g->err != NULL)
+    return;
+  oci_buf_add_path (&b, p);
+  if (b.len > 0)
+    oci_buf_adds (&b, ": ");
+  oci_buf_adds (&b, msg);
+  if (b.oom)
+    {
+      free (b.s);
+      b.s = strdup ("out of memory");
+    }
+  g->err = b.s ? b.s : strdup ("out of memory");
+}
+
+static void
+check (oci_gen *g, const oci_path *p, yajl_gen_status st)
+{
+  switch (st)
+    {
+    case yajl_gen_status_ok:
+      return;
+    case yajl_gen_invalid_string:
+      oci_gen_fail (g, p, "invalid UTF-8 in string");
+      return;
+    case yajl_max_depth_exceeded:
+      oci_gen_fail (g, p, "document nested too deeply");
+      return;
+    default:
+      oci_gen_fail (g, p, "JSON generator error");
+      return;
+    }
+}
+
+#define GEN(g, p, call)                                                       \
+  do                                                                          \
+    {                                                                         \
+      if ((g)->err == NULL)                                                   \
+        check ((g), (p), (call));                                             \
+    }                                                                         \
+  while (0)
+
+void
+oci_gen_map_open (oci_gen *g)
+{
+  GEN (g, NULL, yajl_gen_map_open (g->y));
+}
+
+void
+oci_gen_map_close (oci_gen *g)
+{
+  GEN (g, NULL, yajl_gen_map_close (g->y));
+}
+
+void
+oci_gen_array_open (oci_gen *g)
+{
+  GEN (g, NULL, yajl_gen_array_open (g->y));
+}
+
+void
+oci_gen_array_close (oci_gen *g)
+{
+  GEN (g, NULL, yajl_gen_array_close (g->y));
+}
+
+void
+oci_gen_key (oci_gen *g, const char *key)
+{
+  GEN (g, NULL,
+       yajl_gen_string (g->y, (const unsigned char *) key, strlen (key)));
+}
+
+void
+oci_gen_str (oci_gen *g, const oci_path *p, const char *s)
+{
+  GEN (g, p, yajl_gen_string (g->y, (const unsigned char *) s, strlen (s)));
+}
+
+void
+oci_gen_bool (oci_gen *g, bool b)
+{
+  GEN (g, NULL, yajl_gen_bool (g->y, b));
+}
+
+void
+oci_gen_int (oci_gen *g, int64_t i)
+{
+  char tmp[32];
+  int n = snprintf (tmp, sizeof tmp, "%" PRId64, i);
+  GEN (g, NULL, yajl_gen_number (g->y, tmp, (size_t) n));
+}
+
+void
+oci_gen_uint (oci_gen *g, uint64_t u)
+{
+  char tmp[32];
+  int n = snprintf (tmp, sizeof tmp, "%" PRIu64, u);
+  GEN (g, NULL, yajl_gen_number (g->y, tmp, (size_t) n));
+}
+
+/* Recursion is bounded: trees come from oci_json_parse, which limits
+   nesting to OCI_JSON_MAX_DEPTH.  */
+void
+oci_gen_json (oci_gen *g, const oci_json *v)
+{
+  size_t i;
+
+  if (g->err != NULL)
+    return;
+  switch (v->type)
+    {
+    case OCI_JSON_NULL:
+      GEN (g, NULL, yajl_gen_null (g->y));
+      break;
+    case OCI_JSON_BOOL:
+      GEN (g, NULL, yajl_gen_bool (g->y, v->b));
+      break;
+    case OCI_JSON_NUMBER:
+      GEN (g, NULL, yajl_gen_number (g->y, v->s, v->len));
+      break;
+    case OCI_JSON_STRING:
+      GEN (g, NULL,
+           yajl_gen_string (g->y, (const unsigned char *) v->s, v->len));
+      break;
+    case OCI_JSON_ARRAY:
+      oci_gen_array_open (g);
+      for (i = 0; i < v->len; i++)
+        oci_gen_json (g, v->items[i]);
+      oci_gen_array_close (g);
+      break;
+    case OCI_JSON_OBJECT:
+      oci_gen_map_open (g);
+      for (i = 0; i < v->len; i++)
+        {
+          oci_gen_key (g, v->keys[i]);
+          oci_gen_json (g, v->items[i]);
+        }
+      oci_gen_map_close (g);
+      break;
+    }
+}
+
+char *
+oci_gen_finish (oci_gen *g, char **err)
+{
+  const unsigned char *buf;
+  size_t len;
+  char *out = NULL;
+
+  if (g == NULL)
+    {
+      *err = strdup ("out of memory");
+      return NULL;
+    }
+  if (g->err == NULL
+      && yajl_gen_get_buf (g->y, &buf, &len) == yajl_gen_status_ok)
+    {
+      out = malloc (len + 1);
+      if (out != NULL)
+        {
+          memcpy (out, buf, len);
+          out[len] = '\0';
+        }
+      else
+        *err = strdup ("out of memory");
+    }
+  else if (g->err != NULL)
+    {
+      *err = g->err;
+      g->err = NULL;
+    }
+  else
+    *err = strdup ("JSON generator error");
+  oci_gen_free (g);
+  return out;
+}
