@@ -1,0 +1,3 @@
+#ifndef SKIFF_CAPS_H
+#define SKIFF_CAPS_H
+#endif

@@ -1,0 +1,3 @@
+#ifndef SKIFF_DEVICES_H
+#define SKIFF_DEVICES_H
+#endif

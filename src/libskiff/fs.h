@@ -1,0 +1,3 @@
+#ifndef SKIFF_FS_H
+#define SKIFF_FS_H
+#endif

@@ -1,0 +1,52 @@
+/* skiff: the container's root filesystem: propagation, rootfs bind, every
+   mount in order, devices, pivot_root, masked/readonly paths, readonly root.
+   Mount destinations are resolved inside the rootfs without following
+   symlinks out of it.  Runs in the child, in its new mount namespace.  */
+#ifndef SKIFF_ROOTFS_H
+#define SKIFF_ROOTFS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "error.h"
+#include "ocispec/runtime.h"
+
+struct skiff_rootfs_opts
+{
+  const char *rootfs;     /* absolute host path of root.path */
+  bool no_pivot;          /* MS_MOVE + chroot instead of pivot_root */
+  bool user_ns;           /* devices are bind mounted from the host */
+  bool console;           /* create /dev/console for a terminal */
+  bool new_cgroup_ns;
+  const char *bundle;     /* relative bind sources are relative to it (NULL: cwd) */
+  bool new_net_ns;        /* sysfs can be mounted in a user ns only with its own net ns */
+};
+
+/* Everything up to (not including) pivot_root.  Hooks createRuntime run
+   between this and skiff_rootfs_pivot.  */
+int skiff_rootfs_prepare (const oci_config *config, const struct skiff_rootfs_opts *opts,
+                          skiff_error_t *err);
+/* pivot_root (or move+chroot), then masked paths, readonly paths and the
+   readonly root.  After this the process sees only the container's /.  */
+int skiff_rootfs_pivot (const oci_config *config, const struct skiff_rootfs_opts *opts,
+                        skiff_error_t *err);
+
+/* Parse one mount option ("ro", "nosuid", "rbind", "size=64m", "rprivate",
+   "idmap", ...) into flags; unknown options become fs data.  Exposed for
+   tests and fuzzing.  */
+struct skiff_mount_options
+{
+  unsigned long flags;          /* MS_* for mount(2) */
+  unsigned long clear_flags;    /* flags explicitly cleared ("rw", "suid") */
+  unsigned long propagation;    /* MS_SHARED/MS_PRIVATE/... (| MS_REC) */
+  uint64_t attr_set, attr_clr;  /* MOUNT_ATTR_* for recursive (rro, rnosuid, ...) */
+  bool recursive_attr;
+  char *data;                   /* comma-joined fs-specific options */
+  bool bind, rbind;
+  bool idmap, ridmap;           /* id-mapped (recursively) bind mount */
+  bool tmpcopyup;               /* copy the content under a tmpfs into it */
+};
+int skiff_parse_mount_options (char *const *options, size_t n, struct skiff_mount_options *out,
+                               skiff_error_t *err);
+void skiff_mount_options_clear (struct skiff_mount_options *o);
+
+#endif

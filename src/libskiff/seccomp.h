@@ -1,0 +1,3 @@
+#ifndef SKIFF_SECCOMP_H
+#define SKIFF_SECCOMP_H
+#endif

@@ -1,0 +1,34 @@
+/* skiff: the security seam: capabilities, uid/gid switch, no_new_privs,
+   seccomp, SELinux/AppArmor exec labels.  Prepared once before the clone
+   (parsing, seccomp compilation), applied in the child as late as possible
+   before the user process's execve.  */
+#ifndef SKIFF_SECURITY_H
+#define SKIFF_SECURITY_H
+
+#include <stdbool.h>
+#include "error.h"
+#include "ocispec/runtime.h"
+
+struct skiff_security;
+
+/* Parse capability names (unknown name: error naming it), compile the
+   seccomp filter.  STATE_DIR may cache compiled filters.  */
+int skiff_security_prepare (const oci_config *config, const oci_process *proc,
+                            struct skiff_security **out, skiff_error_t *err);
+void skiff_security_free (struct skiff_security *s);
+
+/* Child: setgroups/setgid/setuid keeping caps, drop to the configured sets,
+   no_new_privs, exec label, load seccomp.  On success with a seccomp
+   notify action, *NOTIFY_FD gets the listener fd (else -1) for the caller
+   to hand to listenerPath.  */
+int skiff_security_apply (struct skiff_security *s, const oci_process *proc, int *notify_fd,
+                          skiff_error_t *err);
+
+/* Parent: send the seccomp notify fd and the state to linux.seccomp.listenerPath. */
+int skiff_seccomp_send_listener (const oci_seccomp *seccomp, int notify_fd, const char *state_json,
+                                 skiff_error_t *err);
+
+/* Mount label for mounts with linux.mountLabel (NULL when SELinux is off). */
+const char *skiff_security_mount_label (const oci_config *config);
+
+#endif

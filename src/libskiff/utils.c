@@ -1,0 +1,301 @@
+#include <config.h>
+#include "utils.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <linux/close_range.h>
+
+void
+cleanup_freep (void *p)
+{
+  void **pp = (void **) p;
+  free (*pp);
+  *pp = NULL;
+}
+
+void
+cleanup_closep (int *fd)
+{
+  if (*fd >= 0)
+    {
+      int saved = errno;
+      close (*fd);
+      errno = saved;
+    }
+  *fd = -1;
+}
+
+void
+cleanup_dirp (DIR **d)
+{
+  if (*d)
+    closedir (*d);
+  *d = NULL;
+}
+
+void
+cleanup_filep (FILE **f)
+{
+  if (*f)
+    fclose (*f);
+  *f = NULL;
+}
+
+void
+strv_free (char **v)
+{
+  if (v == NULL)
+    return;
+  for (char **p = v; *p; p++)
+    free (*p);
+  free (v);
+}
+
+void
+cleanup_strvp (char ***v)
+{
+  strv_free (*v);
+  *v = NULL;
+}
+
+size_t
+strv_len (char *const *v)
+{
+  size_t n = 0;
+  while (v && v[n])
+    n++;
+  return n;
+}
+
+static void __attribute__ ((noreturn))
+oom (void)
+{
+  static const char msg[] = "skiff: out of memory\n";
+  if (write (2, msg, sizeof msg - 1) < 0)
+    (void) 0;
+  abort ();
+}
+
+void *
+xmalloc (size_t n)
+{
+  void *p = malloc (n ? n : 1);
+  if (p == NULL)
+    oom ();
+  return p;
+}
+
+void *
+xmalloc0 (size_t n)
+{
+  void *p = calloc (1, n ? n : 1);
+  if (p == NULL)
+    oom ();
+  return p;
+}
+
+void *
+xrealloc (void *p, size_t n)
+{
+  p = realloc (p, n ? n : 1);
+  if (p == NULL)
+    oom ();
+  return p;
+}
+
+char *
+xstrdup (const char *s)
+{
+  char *r;
+  if (s == NULL)
+    return NULL;
+  r = strdup (s);
+  if (r == NULL)
+    oom ();
+  return r;
+}
+
+char *
+xasprintf (const char *fmt, ...)
+{
+  va_list ap;
+  char *s;
+  int r;
+  va_start (ap, fmt);
+  r = vasprintf (&s, fmt, ap);
+  va_end (ap);
+  if (r < 0)
+    oom ();
+  return s;
+}
+
+ssize_t
+write_all (int fd, const void *buf, size_t len)
+{
+  const char *p = buf;
+  size_t done = 0;
+  while (done < len)
+    {
+      ssize_t r = write (fd, p + done, len - done);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        return -1;
+      done += r;
+    }
+  return done;
+}
+
+ssize_t
+read_all (int fd, void *buf, size_t len)
+{
+  char *p = buf;
+  size_t done = 0;
+  while (done < len)
+    {
+      ssize_t r = read (fd, p + done, len - done);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        return -1;
+      if (r == 0)
+        break;
+      done += r;
+    }
+  return done;
+}
+
+int
+read_file_at (int dirfd, const char *path, char **out, size_t *len, skiff_error_t *err)
+{
+  cleanup_close int fd = -1;
+  cleanup_free char *buf = NULL;
+  size_t used = 0, alloc = 4096;
+
+  fd = openat (dirfd, path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return skiff_error_sys (err, "open `%s`", path);
+
+  buf = xmalloc (alloc);
+  for (;;)
+    {
+      ssize_t r;
+      if (used + 1 >= alloc)
+        {
+          alloc *= 2;
+          buf = xrealloc (buf, alloc);
+        }
+      r = read (fd, buf + used, alloc - used - 1);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        return skiff_error_sys (err, "read `%s`", path);
+      if (r == 0)
+        break;
+      used += r;
+    }
+  buf[used] = '\0';
+  if (len)
+    *len = used;
+  *out = steal_pointer (&buf);
+  return 0;
+}
+
+int
+write_file_at (int dirfd, const char *path, const void *data, size_t len, skiff_error_t *err)
+{
+  cleanup_close int fd = openat (dirfd, path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+  if (fd < 0)
+    return skiff_error_sys (err, "open `%s`", path);
+  if (write_all (fd, data, len) < 0)
+    return skiff_error_sys (err, "write `%s`", path);
+  return 0;
+}
+
+int
+write_file_atomic_at (int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+                      skiff_error_t *err)
+{
+  cleanup_free char *tmp = xasprintf (".%s.tmp", name);
+  cleanup_close int fd = openat (dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0)
+    return skiff_error_sys (err, "create `%s`", tmp);
+  if (write_all (fd, data, len) < 0)
+    {
+      int saved = errno;
+      unlinkat (dirfd, tmp, 0);
+      return skiff_error_make (err, saved, "write `%s`", tmp);
+    }
+  if (renameat (dirfd, tmp, dirfd, name) < 0)
+    {
+      int saved = errno;
+      unlinkat (dirfd, tmp, 0);
+      return skiff_error_make (err, saved, "rename `%s` to `%s`", tmp, name);
+    }
+  return 0;
+}
+
+int
+mkdir_p (const char *path, mode_t mode, skiff_error_t *err)
+{
+  cleanup_free char *p = xstrdup (path);
+  for (char *s = p + 1; *s; s++)
+    {
+      if (*s != '/')
+        continue;
+      *s = '\0';
+      if (mkdir (p, mode) < 0 && errno != EEXIST)
+        return skiff_error_sys (err, "mkdir `%s`", p);
+      *s = '/';
+    }
+  if (mkdir (p, mode) < 0 && errno != EEXIST)
+    return skiff_error_sys (err, "mkdir `%s`", p);
+  return 0;
+}
+
+int
+parse_uint64 (const char *s, unsigned long long *out)
+{
+  char *end;
+  if (s == NULL || *s < '0' || *s > '9')
+    return -1;
+  errno = 0;
+  *out = strtoull (s, &end, 10);
+  if (errno || *end)
+    return -1;
+  return 0;
+}
+
+int
+close_fds_from (int first, const int *keep, size_t n_keep, skiff_error_t *err)
+{
+  int lo = first;
+  /* Close the ranges between the kept fds (sorted small lists only).  */
+  for (;;)
+    {
+      int next = -1;
+      for (size_t i = 0; i < n_keep; i++)
+        if (keep[i] >= lo && (next < 0 || keep[i] < next))
+          next = keep[i];
+      if (next < 0)
+        break;
+      if (next > lo && syscall (SYS_close_range, lo, next - 1, 0) < 0)
+        return skiff_error_sys (err, "close_range %d-%d", lo, next - 1);
+      lo = next + 1;
+    }
+  if (syscall (SYS_close_range, lo, ~0U, 0) < 0)
+    return skiff_error_sys (err, "close_range %d-", lo);
+  return 0;
+}
+
+int
+cloexec_fds_from (int first, skiff_error_t *err)
+{
+  if (syscall (SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+    return skiff_error_sys (err, "close_range(CLOEXEC) %d-", first);
+  return 0;
+}
