@@ -1,0 +1,19 @@
+#!/bin/sh
+# Install skiff's build dependencies (and, with --tests, what the test suite
+# uses) from Debian/Ubuntu packages.  Safe to run again.
+set -eu
+pkgs="build-essential autoconf automake libtool pkg-config python3
+      libyajl-dev libseccomp-dev libcap-dev libselinux1-dev libcriterion-dev
+      busybox-static jq"
+if [ "${1:-}" = --tests ]; then
+  pkgs="$pkgs bats iproute2 bsdutils time util-linux"
+fi
+missing=
+for p in $pkgs; do
+  dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  sudo=; [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing
+fi
