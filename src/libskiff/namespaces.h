@@ -19,6 +19,9 @@ enum skiff_ns_kind
 struct skiff_ns_plan
 {
   uint64_t clone_flags;          /* namespaces created fresh by clone3 */
+  uint64_t unshare_flags;        /* created by the child with unshare(), after
+                                    its setns joins (so they are owned by the
+                                    right user namespace) */
   int join_fd[SKIFF_NS_COUNT];   /* fds of namespaces to join (setns), -1 if none */
   bool user_ns;                  /* the container gets a user namespace (new or joined) */
 };

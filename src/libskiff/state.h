@@ -1,8 +1,9 @@
 /* skiff: the per-container state under --root.
  *
  * <root>/<id>/         directory; flock() on it serialises commands on one id
- *   state.json         the OCI state document (written atomically)
- *   skiff.json         runtime-private data (pid start time, cgroup, ...)
+ *   state.json         the OCI state fields + a "skiff" object with the
+ *                      runtime-private data (pid start time, cgroup, ...),
+ *                      replaced atomically
  *   exec.fifo          present while the container is `created`
  *   config.json        copy of the config the container was created with
  */
@@ -70,5 +71,12 @@ unsigned long long skiff_pid_start_time (pid_t pid);
 
 /* All container ids under ROOT (sorted).  */
 int skiff_state_list (const char *root, char ***ids, skiff_error_t *err);
+
+/* True when S->pid still runs (not a zombie, same start time).  */
+bool skiff_state_pid_alive (const struct skiff_state *s);
+/* The current time in RFC 3339 (UTC, nanoseconds).  */
+char *skiff_rfc3339_now (void);
+/* Write PID (decimal) to PATH atomically (temporary file + rename).  */
+int skiff_write_pid_file (const char *path, pid_t pid, skiff_error_t *err);
 
 #endif
