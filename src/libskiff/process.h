@@ -4,13 +4,16 @@
 #ifndef SKIFF_PROCESS_H
 #define SKIFF_PROCESS_H
 
+#include <sched.h>
 #include <stdbool.h>
+#include <sys/types.h>
 #include "error.h"
 #include "ocispec/runtime.h"
 
 /* Resolve process.args[0] with process.env's PATH inside the current root
    (after pivot).  Errors say "executable file not found in $PATH" or
-   "no such file or directory" / "permission denied", as podman matches.  */
+   "no such file or directory" / "permission denied", as podman matches.
+   The error's status is ENOENT (callers exit 127) or EACCES (exit 126).  */
 int skiff_process_find_executable (const oci_process *proc, char **path, skiff_error_t *err);
 
 /* rlimits, oom_score_adj, personality, scheduler, ioPriority, umask, cwd,
@@ -25,5 +28,21 @@ int skiff_process_prepare_fds (int preserve_fds, skiff_error_t *err);
 /* execve PATH with process.args and process.env.  Only returns on error.  */
 int skiff_process_exec (const char *path, const oci_process *proc, int preserve_fds,
                         skiff_error_t *err);
+
+/* Checks of skiff_process_apply that need no syscalls (rlimit names and
+   soft <= hard, scheduler, ioPriority, personality, sysctl keys allowed by
+   the namespaces, cwd absolute): the parent may call it before the clone
+   to fail early.  skiff_process_apply calls it too.  */
+int skiff_process_validate (const oci_config *config, skiff_error_t *err);
+
+/* The environment execve gets: process.env, HOME from the container's
+   /etc/passwd (or "/") when missing, LISTEN_FDS/LISTEN_PID when
+   PRESERVE_FDS > 0.  NULL-terminated, free with strv_free.  */
+char **skiff_process_build_env (const oci_process *proc, int preserve_fds);
+
+/* Parse a cpu list ("0-3,5") / apply it to PID (0: self), e.g. for
+   process.execCPUAffinity.final after the exec.  */
+int skiff_process_parse_cpus (const char *list, cpu_set_t *set, skiff_error_t *err);
+int skiff_process_set_cpu_affinity (pid_t pid, const char *cpus, skiff_error_t *err);
 
 #endif
