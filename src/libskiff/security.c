@@ -1,0 +1,397 @@
+/* skiff: the security seam.  skiff_security_prepare does everything that
+   can fail for a bad config (parsing, seccomp compilation) in the parent;
+   skiff_security_apply runs in the child with only syscalls left to do.
+
+   Order in the child, and why:
+     exec labels (SELinux/AppArmor) - plain writes to /proc/self/attr, done
+       while nothing is restricted yet;
+     PR_SET_KEEPCAPS, setgroups/setresgid/setresuid - keep the permitted set
+       across the switch to a non-root uid;
+     raise effective = permitted - CAP_SETPCAP for the bounding drop (and
+       CAP_SYS_ADMIN for a seccomp load without no_new_privs);
+     drop the bounding set;
+     [seccomp without NNP: needs CAP_SYS_ADMIN, so before the final drop]
+     capset to the configured sets, ambient raise, PR_SET_KEEPCAPS 0;
+     no_new_privs; [seccomp with NNP: as late as possible].  */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#ifdef HAVE_SELINUX
+#include <selinux/selinux.h>
+#endif
+
+#include "caps.h"
+#include "log.h"
+#include "seccomp.h"
+#include "security.h"
+#include "utils.h"
+
+struct skiff_security
+{
+  bool caps_present;
+  struct skiff_caps caps;
+  uid_t uid;
+  gid_t gid;
+  gid_t *gids;
+  size_t n_gids;
+  bool nnp;
+  char *selinux_label;     /* only when SELinux is enabled */
+  char *apparmor_profile;  /* only when AppArmor is enabled */
+  struct skiff_seccomp_filter *seccomp;
+};
+
+static bool
+apparmor_enabled (void)
+{
+  cleanup_free char *buf = NULL;
+  skiff_error_t err = NULL;
+
+  if (read_file_at (AT_FDCWD, "/sys/module/apparmor/parameters/enabled", &buf, NULL, &err) < 0)
+    {
+      skiff_error_free (&err);
+      return false;
+    }
+  return buf[0] == 'Y';
+}
+
+static bool
+selinux_enabled (void)
+{
+#ifdef HAVE_SELINUX
+  return is_selinux_enabled () > 0;
+#else
+  return false;
+#endif
+}
+
+int
+skiff_security_prepare (const oci_config *config, const oci_process *proc,
+                        struct skiff_security **out, skiff_error_t *err)
+{
+  struct skiff_security *s = xmalloc0 (sizeof *s);
+  const oci_seccomp *sc = config && config->linux ? config->linux->seccomp : NULL;
+
+  *out = NULL;
+  if (proc == NULL && config)
+    proc = config->process;
+  if (proc)
+    {
+      if (proc->capabilities)
+        {
+          s->caps_present = true;
+          if (skiff_caps_parse (proc->capabilities, &s->caps, err) < 0)
+            goto fail;
+        }
+      if (proc->user)
+        {
+          s->uid = proc->user->uid;
+          s->gid = proc->user->gid;
+          s->n_gids = proc->user->additional_gids_len;
+          s->gids = xmalloc0 (sizeof (gid_t) * (s->n_gids + 1));
+          for (size_t i = 0; i < s->n_gids; i++)
+            s->gids[i] = proc->user->additional_gids[i];
+        }
+      s->nnp = proc->no_new_privileges;
+      if (proc->selinux_label && proc->selinux_label[0])
+        {
+          if (selinux_enabled ())
+            s->selinux_label = xstrdup (proc->selinux_label);
+          else
+            skiff_debug ("process.selinuxLabel ignored: SELinux is not enabled");
+        }
+      if (proc->apparmor_profile && proc->apparmor_profile[0])
+        {
+          if (apparmor_enabled ())
+            s->apparmor_profile = xstrdup (proc->apparmor_profile);
+          else
+            skiff_debug ("process.apparmorProfile ignored: AppArmor is not enabled");
+        }
+    }
+  if (sc && skiff_seccomp_compile (sc, &s->seccomp, err) < 0)
+    goto fail;
+  *out = s;
+  return 0;
+fail:
+  skiff_security_free (s);
+  return -1;
+}
+
+void
+skiff_security_free (struct skiff_security *s)
+{
+  if (s == NULL)
+    return;
+  free (s->gids);
+  free (s->selinux_label);
+  free (s->apparmor_profile);
+  skiff_seccomp_filter_free (s->seccomp);
+  free (s);
+}
+
+static int
+apply_apparmor (const char *profile, skiff_error_t *err)
+{
+  cleanup_free char *cmd = xasprintf ("exec %s", profile);
+  const char *path = "/proc/thread-self/attr/apparmor/exec";
+  cleanup_close int fd = open (path, O_WRONLY | O_CLOEXEC);
+
+  if (fd < 0)
+    {
+      path = "/proc/thread-self/attr/exec";
+      fd = open (path, O_WRONLY | O_CLOEXEC);
+    }
+  if (fd < 0)
+    return skiff_error_sys (err, "open `%s` for process.apparmorProfile", path);
+  if (write (fd, cmd, strlen (cmd)) < 0)
+    return skiff_error_sys (err, "set AppArmor profile `%s`", profile);
+  return 0;
+}
+
+static int
+apply_selinux (const char *label, skiff_error_t *err)
+{
+#ifdef HAVE_SELINUX
+  if (setexeccon (label) < 0)
+    return skiff_error_sys (err, "set SELinux exec label `%s`", label);
+#endif
+  return 0;
+}
+
+/* In a user namespace whose setgroups file says "deny", setgroups(2) is
+   impossible; the process keeps the (unmapped) groups it has.  */
+static bool
+setgroups_denied (void)
+{
+  cleanup_free char *buf = NULL;
+  skiff_error_t err = NULL;
+
+  if (read_file_at (AT_FDCWD, "/proc/self/setgroups", &buf, NULL, &err) < 0)
+    {
+      skiff_error_free (&err);
+      return false;
+    }
+  return strncmp (buf, "deny", 4) == 0;
+}
+
+static int
+switch_user (struct skiff_security *s, skiff_error_t *err)
+{
+  if (setgroups_denied ())
+    {
+      if (s->n_gids > 0)
+        return skiff_error_make (err, EPERM, "process.user.additionalGids: setgroups is denied in "
+                                 "this user namespace");
+      skiff_debug ("setgroups denied in the user namespace, supplementary groups left as they are");
+    }
+  else if (setgroups (s->n_gids, s->gids) < 0)
+    return skiff_error_sys (err, "setgroups");
+  if (setresgid (s->gid, s->gid, s->gid) < 0)
+    return skiff_error_sys (err, "setresgid %u", (unsigned) s->gid);
+  if (setresuid (s->uid, s->uid, s->uid) < 0)
+    return skiff_error_sys (err, "setresuid %u", (unsigned) s->uid);
+  return 0;
+}
+
+int
+skiff_security_apply (struct skiff_security *s, const oci_process *proc, int *notify_fd,
+                      skiff_error_t *err)
+{
+  bool seccomp_early = s->seccomp && !s->nnp;
+  int dummy_fd;
+
+  if (notify_fd == NULL)
+    notify_fd = &dummy_fd;
+  *notify_fd = -1;
+
+  if (s->apparmor_profile && apply_apparmor (s->apparmor_profile, err) < 0)
+    return -1;
+  if (s->selinux_label && apply_selinux (s->selinux_label, err) < 0)
+    return -1;
+
+  if (s->caps_present)
+    {
+      if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+        return skiff_error_sys (err, "prctl PR_SET_KEEPCAPS");
+    }
+  else if (seccomp_early)
+    {
+      /* No capability config: the uid switch below may clear every cap, so
+         the privileged load has to happen before it.  */
+      if (skiff_seccomp_load (s->seccomp, notify_fd, err) < 0)
+        return -1;
+      seccomp_early = false;
+    }
+
+  if (switch_user (s, err) < 0)
+    goto fail;
+
+  if (s->caps_present)
+    {
+      if (skiff_caps_raise_effective (err) < 0 || skiff_caps_drop_bounding (&s->caps, err) < 0)
+        goto fail;
+      if (seccomp_early && skiff_seccomp_load (s->seccomp, notify_fd, err) < 0)
+        goto fail;
+      if (skiff_caps_set_final (&s->caps, err) < 0)
+        goto fail;
+      if (prctl (PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+        {
+          skiff_error_sys (err, "prctl PR_SET_KEEPCAPS");
+          goto fail;
+        }
+    }
+
+  if (s->nnp && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    {
+      skiff_error_sys (err, "prctl PR_SET_NO_NEW_PRIVS");
+      goto fail;
+    }
+  if (s->seccomp && s->nnp && skiff_seccomp_load (s->seccomp, notify_fd, err) < 0)
+    goto fail;
+  return 0;
+
+fail:
+  if (*notify_fd >= 0)
+    {
+      close (*notify_fd);
+      *notify_fd = -1;
+    }
+  return -1;
+}
+
+const char *
+skiff_security_mount_label (const oci_config *config)
+{
+  if (config == NULL || config->linux == NULL || config->linux->mount_label == NULL
+      || config->linux->mount_label[0] == '\0')
+    return NULL;
+  return selinux_enabled () ? config->linux->mount_label : NULL;
+}
+
+/* ---- seccomp listener -------------------------------------------------- */
+
+static void
+json_escape (FILE *f, const char *s)
+{
+  fputc ('"', f);
+  for (; *s; s++)
+    {
+      unsigned char c = (unsigned char) *s;
+      if (c == '"' || c == '\\')
+        fprintf (f, "\\%c", c);
+      else if (c < 0x20)
+        fprintf (f, "\\u%04x", c);
+      else
+        fputc (c, f);
+    }
+  fputc ('"', f);
+}
+
+/* The spec's "Container Process State": the fd travels as SCM_RIGHTS, the
+   document names it in "fds".  */
+static char *
+process_state_json (const oci_seccomp *sc, const char *state_json, skiff_error_t *err)
+{
+  char *errstr = NULL;
+  oci_state *st = oci_state_parse_data (state_json, strlen (state_json), "state", &errstr);
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f;
+
+  if (st == NULL)
+    {
+      skiff_error_make (err, EINVAL, "seccomp listener: bad state: %s", errstr ? errstr : "?");
+      free (errstr);
+      return NULL;
+    }
+  f = open_memstream (&buf, &len);
+  if (f == NULL)
+    {
+      oci_state_free (st);
+      skiff_error_sys (err, "open_memstream");
+      return NULL;
+    }
+  fputs ("{\"ociVersion\":", f);
+  json_escape (f, st->oci_version ? st->oci_version : OCI_SPEC_VERSION);
+  fprintf (f, ",\"fds\":[\"seccompFd\"],\"pid\":%d", st->pid_present ? st->pid : 0);
+  if (sc->listener_metadata)
+    {
+      fputs (",\"metadata\":", f);
+      json_escape (f, sc->listener_metadata);
+    }
+  fprintf (f, ",\"state\":%s}", state_json);
+  fclose (f);
+  oci_state_free (st);
+  return buf;
+}
+
+int
+skiff_seccomp_send_listener (const oci_seccomp *seccomp, int notify_fd, const char *state_json,
+                             skiff_error_t *err)
+{
+  cleanup_free char *payload = NULL;
+  cleanup_close int sock = -1;
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int))];
+    struct cmsghdr align;
+  } control;
+  struct iovec iov;
+  struct msghdr msg = { 0 };
+  struct cmsghdr *cmsg;
+  size_t off = 0, len;
+  ssize_t n;
+
+  if (seccomp == NULL || seccomp->listener_path == NULL || notify_fd < 0)
+    return 0;
+  if (strlen (seccomp->listener_path) >= sizeof addr.sun_path)
+    return skiff_error_make (err, ENAMETOOLONG, "linux.seccomp.listenerPath `%s`",
+                             seccomp->listener_path);
+  strcpy (addr.sun_path, seccomp->listener_path);
+  payload = process_state_json (seccomp, state_json, err);
+  if (payload == NULL)
+    return -1;
+  len = strlen (payload);
+
+  sock = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (sock < 0)
+    return skiff_error_sys (err, "socket");
+  if (connect (sock, (struct sockaddr *) &addr, sizeof addr) < 0)
+    return skiff_error_sys (err, "connect to the seccomp listener `%s`", seccomp->listener_path);
+
+  memset (&control, 0, sizeof control);
+  iov.iov_base = payload;
+  iov.iov_len = len;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control.buf;
+  msg.msg_controllen = sizeof control.buf;
+  cmsg = CMSG_FIRSTHDR (&msg);
+  cmsg->cmsg_level = SOL_SOCKET;
+  cmsg->cmsg_type = SCM_RIGHTS;
+  cmsg->cmsg_len = CMSG_LEN (sizeof (int));
+  memcpy (CMSG_DATA (cmsg), &notify_fd, sizeof (int));
+  do
+    n = sendmsg (sock, &msg, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    return skiff_error_sys (err, "send the seccomp fd to `%s`", seccomp->listener_path);
+  /* The fd went with the first bytes; the rest of a long state follows.  */
+  off = (size_t) n;
+  while (off < len)
+    {
+      n = send (sock, payload + off, len - off, MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return skiff_error_sys (err, "send the state to `%s`", seccomp->listener_path);
+      off += (size_t) n;
+    }
+  return 0;
+}
