@@ -17,7 +17,9 @@ struct skiff_cgroup;
    with the manager disabled.  */
 int skiff_cgroup_create (const oci_config *config, const char *id, enum skiff_cgroup_manager mgr,
                          struct skiff_cgroup **out, skiff_error_t *err);
-/* Reopen a container's cgroup from its recorded path.  */
+/* Reopen a container's cgroup from its recorded path (absolute, inside the
+   v2 hierarchy).  A cgroup that no longer exists still opens: it has no
+   pids, kill is a no-op and destroy succeeds.  */
 int skiff_cgroup_open (const char *path, struct skiff_cgroup **out, skiff_error_t *err);
 void skiff_cgroup_free (struct skiff_cgroup *cg);
 
@@ -32,11 +34,41 @@ int skiff_cgroup_is_frozen (const struct skiff_cgroup *cg, bool *frozen, skiff_e
 /* Send SIG to every process of the cgroup (cgroup.kill for SIGKILL). */
 int skiff_cgroup_kill (const struct skiff_cgroup *cg, int sig, skiff_error_t *err);
 int skiff_cgroup_pids (const struct skiff_cgroup *cg, pid_t **pids, size_t *n, skiff_error_t *err);
-/* Remove the cgroup, retrying while it drains.  */
+/* Remove the cgroup (and sub-cgroups the container made), retrying while
+   it drains, for at most ~20 s.  Does not free CG: call skiff_cgroup_free. */
 int skiff_cgroup_destroy (struct skiff_cgroup *cg, skiff_error_t *err);
 int skiff_cgroup_update (const struct skiff_cgroup *cg, const oci_resources *res,
                          skiff_error_t *err);
-/* runc-style `events --stats` JSON.  */
+/* runc-style `events --stats` JSON: the "data" object ({cpu, memory,
+   pids, blkio, hugetlb}), without the type/id wrapper.  */
 int skiff_cgroup_stats_json (const struct skiff_cgroup *cg, char **json, skiff_error_t *err);
+
+/* --- additions (cgroup engineer) -------------------------------------- */
+
+/* What this host supports, for `features` (linux.cgroup).  */
+struct skiff_cgroup_support
+{
+  bool v1;           /* always false: skiff implements cgroup v2 only */
+  bool v2;           /* a cgroup2 hierarchy exists (also on hybrid hosts) */
+  bool systemd;      /* false: no D-Bus systemd driver (paths mapped on cgroupfs) */
+  bool systemd_user;
+  bool rdma;         /* the rdma controller is available in the v2 hierarchy */
+};
+void skiff_cgroup_features (struct skiff_cgroup_support *out);
+
+/* The cgroup path (relative to the hierarchy root, starting with '/') that
+   linux.cgroupsPath resolves to: absolute paths as is, relative ones below
+   skiff's own cgroup, empty -> <own cgroup>/skiff-<id>; with the systemd
+   manager "slice:prefix:name" -> /a.slice/a-b.slice/prefix-name.scope.  */
+int skiff_cgroup_resolve_path (const char *cgroups_path, const char *id,
+                               enum skiff_cgroup_manager mgr, char **out, skiff_error_t *err);
+
+/* skiff_cgroup_update, knowing the container's linux section (LNX may be
+   NULL): its linux.devices stay allowed when the device rules change.  */
+int skiff_cgroup_update_full (const struct skiff_cgroup *cg, const oci_resources *res,
+                              const oci_linux *lnx, skiff_error_t *err);
+
+/* Parse a size such as "512m", "1G", "1024", "-1" (runc's update flags). */
+int skiff_parse_size (const char *s, long long *out);
 
 #endif
