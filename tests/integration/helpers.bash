@@ -53,7 +53,7 @@ find_busybox() {
   local bb
   for bb in "${BUSYBOX:-}" /bin/busybox /usr/bin/busybox "$(command -v busybox 2>/dev/null)"; do
     [ -n "$bb" ] && [ -x "$bb" ] || continue
-    if LC_ALL=C ldd "$bb" 2>&1 | grep -q 'not a dynamic executable'; then
+    if [[ "$(LC_ALL=C ldd "$bb" 2>&1)" == *"not a dynamic executable"* ]]; then
       echo "$bb"
       return 0
     fi

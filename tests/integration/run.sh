@@ -25,7 +25,7 @@ command -v jq >/dev/null 2>&1 || missing="$missing jq"
 command -v findmnt >/dev/null 2>&1 || missing="$missing util-linux"
 bb_static=
 for bb in /bin/busybox /usr/bin/busybox; do
-  if [ -x "$bb" ] && LC_ALL=C ldd "$bb" 2>&1 | grep -q 'not a dynamic executable'; then
+  if [ -x "$bb" ] && [[ "$(LC_ALL=C ldd "$bb" 2>&1)" == *"not a dynamic executable"* ]]; then
     bb_static=$bb
     break
   fi
