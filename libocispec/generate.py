@@ -685,18 +685,66 @@ class Gen:
         w()
 
 
+def check_coverage(types, samples):
+    """Test helper: list the defined keys that no sample document sets, so
+    the full-coverage samples under tests/data stay complete."""
+    import json
+    by_name = {t.name: t for t in types}
+    seen = set()
+    reachable = set()
+
+    def walk(tname, doc):
+        reachable.add(tname)
+        if not isinstance(doc, dict):
+            return
+        for fl in by_name[tname].fields:
+            if fl.key not in doc or doc[fl.key] is None:
+                continue
+            seen.add((tname, fl.key))
+            val, ty = doc[fl.key], fl.type
+            if ty[0] == "object":
+                walk(ty[1], val)
+            elif ty[0] == "array" and ty[1][0] == "object":
+                for item in val:
+                    walk(ty[1][1], item)
+            elif ty[0] == "map" and ty[1][0] == "object":
+                for item in val.values():
+                    walk(ty[1][1], item)
+
+    for tname, path in samples:
+        with open(path, encoding="utf-8") as f:
+            walk(tname, json.load(f))
+    missing = ["%s.%s" % (t, fl.key) for t in sorted(reachable)
+               for fl in by_name[t].fields if (t, fl.key) not in seen]
+    unreached = sorted(set(by_name) - reachable)
+    return missing, unreached
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     mode = ap.add_mutually_exclusive_group(required=True)
     mode.add_argument("--header", action="store_true")
     mode.add_argument("--source", action="store_true")
+    mode.add_argument("--check-coverage", action="store_true",
+                      help="OUTPUT... are TYPE=SAMPLE.json pairs")
     ap.add_argument("defs")
-    ap.add_argument("output")
+    ap.add_argument("output", nargs="+")
     a = ap.parse_args()
     try:
         prefix, types = read_defs(a.defs)
     except (DefError, OSError) as e:
         sys.exit("generate.py: %s" % e)
+    if a.check_coverage:
+        missing, unreached = check_coverage(
+            types, [x.split("=", 1) for x in a.output])
+        for m in missing:
+            print("not covered by the samples: %s" % m)
+        for u in unreached:
+            print("type not reached by the samples: %s" % u)
+        sys.exit(1 if missing or unreached else 0)
+    if len(a.output) != 1:
+        sys.exit("generate.py: one OUTPUT expected")
+    a.output = a.output[0]
     base = os.path.splitext(os.path.basename(a.output))[0]
     g = Gen(prefix, types, base)
     if a.header:

@@ -1,7 +1,9 @@
 /* skiff libocispec - tree <-> C conversion helpers for the generated code.
  * Independent of the JSON backend.  */
 
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

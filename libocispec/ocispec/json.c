@@ -6,7 +6,9 @@
  * recursion happens, and string/number buffers the converters can steal
  * instead of copying (10 MiB strings cost one copy).  */
 
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <inttypes.h>
 
 #include <errno.h>
@@ -111,6 +113,54 @@ oci_buf_add_path (oci_buf *b, const oci_path *p)
 }
 
 /* ------------------------------------------------------------ tree */
+
+/* Strict UTF-8 (RFC 3629).  yajl's own check only looks at the byte
+   structure: it lets overlong forms, UTF-16 surrogates and code points
+   above U+10FFFF through.  */
+static bool
+utf8_valid (const unsigned char *s, size_t n)
+{
+  size_t i = 0;
+
+  while (i < n)
+    {
+      unsigned c = s[i], lo = 0x80, hi = 0xbf;
+      size_t need, k;
+
+      if (c < 0x80)
+        {
+          i++;
+          continue;
+        }
+      if (c >= 0xc2 && c <= 0xdf)
+        need = 1;
+      else if (c >= 0xe0 && c <= 0xef)
+        {
+          need = 2;
+          if (c == 0xe0)
+            lo = 0xa0; /* overlong */
+          else if (c == 0xed)
+            hi = 0x9f; /* surrogates */
+        }
+      else if (c >= 0xf0 && c <= 0xf4)
+        {
+          need = 3;
+          if (c == 0xf0)
+            lo = 0x90; /* overlong */
+          else if (c == 0xf4)
+            hi = 0x8f; /* > U+10FFFF */
+        }
+      else
+        return false;
+      if (n - i <= need || s[i + 1] < lo || s[i + 1] > hi)
+        return false;
+      for (k = 2; k <= need; k++)
+        if (s[i + k] < 0x80 || s[i + k] > 0xbf)
+          return false;
+      i += need + 1;
+    }
+  return true;
+}
 
 void
 oci_json_free (oci_json *v)
@@ -279,6 +329,8 @@ cb_number (void *ctx, const char *s, size_t len)
 static int
 cb_string (void *ctx, const unsigned char *s, size_t len)
 {
+  if (!utf8_valid (s, len))
+    return ps_fail (ctx, "invalid UTF-8 in string", NULL);
   return ps_add (ctx, text_node (OCI_JSON_STRING, (const char *) s, len));
 }
 
@@ -322,6 +374,8 @@ cb_map_key (void *ctx, const unsigned char *key, size_t len)
   /* Keys become C strings: an embedded NUL would silently alias keys.  */
   if (memchr (key, '\0', len) != NULL)
     return ps_fail (ps, "object key contains a NUL character", NULL);
+  if (!utf8_valid (key, len))
+    return ps_fail (ps, "invalid UTF-8 in object key", NULL);
   k = strndup ((const char *) key, len);
   if (k == NULL)
     return ps_fail (ps, "out of memory", NULL);
@@ -430,7 +484,7 @@ oci_json_parse (const char *data, size_t len, const char *name, char **err)
   struct pstate ps = { 0 };
   yajl_handle h;
   yajl_status st;
-  size_t i;
+  size_t i, offset;
 
   if (name == NULL)
     name = "<data>";
@@ -458,11 +512,14 @@ oci_json_parse (const char *data, size_t len, const char *name, char **err)
   yajl_config (h, yajl_allow_partial_values, 0);
 
   st = yajl_parse (h, (const unsigned char *) data, len);
+  /* yajl_complete_parse only fails for a truncated document: the problem
+     is then at the end of the data.  */
+  offset = st == yajl_status_ok ? len : yajl_get_bytes_consumed (h);
   if (st == yajl_status_ok)
     st = yajl_complete_parse (h);
   if (st != yajl_status_ok)
     {
-      size_t line = line_of (data, len, yajl_get_bytes_consumed (h));
+      size_t line = line_of (data, len, offset);
       if (ps.msg != NULL)
         *err = fmt ("%s: line %zu: %s", name, line, ps.msg);
       else
@@ -675,7 +732,14 @@ oci_gen_key (oci_gen *g, const char *key)
 void
 oci_gen_str (oci_gen *g, const oci_path *p, const char *s)
 {
-  GEN (g, p, yajl_gen_string (g->y, (const unsigned char *) s, strlen (s)));
+  size_t n = strlen (s);
+
+  if (g->err == NULL && !utf8_valid ((const unsigned char *) s, n))
+    {
+      oci_gen_fail (g, p, "invalid UTF-8 in string");
+      return;
+    }
+  GEN (g, p, yajl_gen_string (g->y, (const unsigned char *) s, n));
 }
 
 void
