@@ -1,0 +1,43 @@
+/* skiff: shared between rootfs.c, rootfs-pivot.c and rootfs-special.c. */
+#ifndef SKIFF_ROOTFS_INTERNAL_H
+#define SKIFF_ROOTFS_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "rootfs.h"
+
+#ifndef MS_NOSYMFOLLOW
+#define MS_NOSYMFOLLOW 256
+#endif
+
+struct skiff_rootfs_ctx
+{
+  const struct skiff_rootfs_opts *opts;
+  const oci_config *config;
+  const char *mount_label; /* NULL without SELinux */
+  int rootfd;              /* O_PATH of the rootfs mount */
+  bool dev_bound;          /* /dev is a bind mount from the config */
+  bool with_proc;          /* the config mounts /proc */
+};
+
+/* rootfs.c */
+bool skiff_path_is (const char *path, const char *want);
+int skiff_mount_setattr_fd (int fd, uint64_t set, uint64_t clr, uint64_t propagation,
+                            bool recursive);
+int skiff_bind_at (const char *src, int targetfd, const struct skiff_mount_options *o,
+                   const oci_mount *m, const char *dest, skiff_error_t *err);
+int skiff_mount_fs_at (int rootfd, int targetfd, const char *source, const char *type,
+                       const struct skiff_mount_options *o, const char *data, const char *dest,
+                       skiff_error_t *err);
+
+int skiff_reopen_mount (int rootfd, int targetfd, const char *dest, skiff_error_t *err);
+
+/* rootfs-special.c */
+int skiff_make_parent_private (const char *rootfs, skiff_error_t *err);
+int skiff_mount_cgroup (struct skiff_rootfs_ctx *ctx, const oci_mount *m,
+                        const struct skiff_mount_options *o, skiff_error_t *err);
+int skiff_idmap_tree (int treefd, const struct skiff_mount_options *o, const oci_mount *m,
+                      const char *dest, skiff_error_t *err);
+int skiff_tmpcopyup (int coveredfd, int mntfd, const char *dest, skiff_error_t *err);
+
+#endif

@@ -1,0 +1,359 @@
+/* skiff: the mounts that need more than mount(2): cgroup (fresh in a
+   cgroup namespace, else the container's own cgroup bound from the host),
+   id-mapped bind mounts, tmpfs with tmpcopyup, and the private parent
+   mount pivot_root requires.  */
+#include <config.h>
+#include "rootfs.h"
+#include "rootfs-internal.h"
+#include "fs.h"
+#include "log.h"
+#include "utils.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* mountinfo escapes space, tab, newline and backslash as \ooo.  */
+static void
+unescape_octal (char *s)
+{
+  char *o = s;
+  for (char *p = s; *p; p++)
+    {
+      if (p[0] == '\\' && p[1] >= '0' && p[1] <= '7' && p[2] >= '0' && p[2] <= '7' && p[3] >= '0'
+          && p[3] <= '7')
+        {
+          *o++ = (char) (((p[1] - '0') << 6) | ((p[2] - '0') << 3) | (p[3] - '0'));
+          p += 3;
+        }
+      else
+        *o++ = *p;
+    }
+  *o = '\0';
+}
+
+/* One line of /proc/self/mountinfo, split in place.  */
+struct mountinfo_line
+{
+  char *mountpoint;
+  char *optional; /* "shared:1 master:2" */
+  char *fstype;
+};
+
+static bool
+split_mountinfo (char *line, struct mountinfo_line *out)
+{
+  char *fields[6];
+  char *save = NULL, *tok = strtok_r (line, " ", &save);
+  for (int i = 0; i < 6 && tok; i++, tok = strtok_r (NULL, " ", &save))
+    fields[i] = tok;
+  if (tok == NULL)
+    return false;
+  out->mountpoint = fields[4];
+  unescape_octal (out->mountpoint);
+  /* optional fields until " - " */
+  out->optional = NULL;
+  for (; tok && strcmp (tok, "-") != 0; tok = strtok_r (NULL, " ", &save))
+    if (out->optional == NULL)
+      out->optional = tok;
+  if (tok == NULL)
+    return false;
+  out->fstype = strtok_r (NULL, " ", &save);
+  return out->fstype != NULL;
+}
+
+static bool
+is_under (const char *path, const char *mp)
+{
+  size_t n = strlen (mp);
+  if (strcmp (mp, "/") == 0)
+    return true;
+  return strncmp (path, mp, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
+int
+skiff_make_parent_private (const char *rootfs, skiff_error_t *err)
+{
+  char real[PATH_MAX];
+  if (realpath (rootfs, real) == NULL)
+    return skiff_error_sys (err, "rootfs `%s`", rootfs);
+  cleanup_free char *info = NULL;
+  if (read_file_at (AT_FDCWD, "/proc/self/mountinfo", &info, NULL, err) < 0)
+    return -1;
+
+  cleanup_free char *best = NULL;
+  bool shared = false;
+  char *save = NULL;
+  for (char *line = strtok_r (info, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    {
+      struct mountinfo_line mi;
+      char *optional_copy = NULL;
+      if (!split_mountinfo (line, &mi) || !is_under (real, mi.mountpoint))
+        continue;
+      /* the last (topmost) of the longest matches wins */
+      if (best == NULL || strlen (mi.mountpoint) >= strlen (best))
+        {
+          free (best);
+          best = xstrdup (mi.mountpoint);
+          optional_copy = mi.optional;
+          shared = optional_copy && strstr (optional_copy, "shared:") != NULL;
+        }
+    }
+  /* pivot_root refuses a shared parent, and a shared parent would carry
+     the rootfs bind mount to the host.  */
+  if (best && shared && mount (NULL, best, NULL, MS_PRIVATE, NULL) < 0)
+    return skiff_error_sys (err, "make `%s` private", best);
+  return 0;
+}
+
+/* The cgroup2 hierarchy of the host and this process's place in it.  */
+static char *
+own_cgroup2_path (skiff_error_t *err)
+{
+  cleanup_free char *info = NULL, *cg = NULL;
+  if (read_file_at (AT_FDCWD, "/proc/self/mountinfo", &info, NULL, err) < 0)
+    return NULL;
+  cleanup_free char *mp = NULL;
+  char *save = NULL;
+  for (char *line = strtok_r (info, "\n", &save); line && mp == NULL;
+       line = strtok_r (NULL, "\n", &save))
+    {
+      struct mountinfo_line mi;
+      if (split_mountinfo (line, &mi) && strcmp (mi.fstype, "cgroup2") == 0)
+        mp = xstrdup (mi.mountpoint);
+    }
+  if (mp == NULL)
+    {
+      skiff_error_make (err, ENOENT, "no cgroup2 hierarchy mounted on the host");
+      return NULL;
+    }
+  if (read_file_at (AT_FDCWD, "/proc/self/cgroup", &cg, NULL, err) < 0)
+    return NULL;
+  const char *rel = "/";
+  save = NULL;
+  for (char *line = strtok_r (cg, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    if (strncmp (line, "0::", 3) == 0)
+      rel = line + 3;
+  return xasprintf ("%s%s", mp, strcmp (rel, "/") == 0 ? "" : rel);
+}
+
+int
+skiff_mount_cgroup (struct skiff_rootfs_ctx *ctx, const oci_mount *m,
+                    const struct skiff_mount_options *o, skiff_error_t *err)
+{
+  const char *dest = m->destination;
+  cleanup_close int target = skiff_mkdir_in_root (ctx->rootfd, dest, 0755, err);
+  if (target < 0)
+    return skiff_error_wrap (err, "mount cgroup to %s", dest);
+
+  /* Only cgroup2 is offered (also for type "cgroup"): a fresh mount shows
+     the namespace's root, which is the container's cgroup.  */
+  if (ctx->opts->new_cgroup_ns)
+    {
+      int r = skiff_mount_fs_at (ctx->rootfd, target, "cgroup2", "cgroup2", o, NULL, dest, err);
+      if (r == 0 || (skiff_error_errno (err) != EPERM && skiff_error_errno (err) != EBUSY))
+        return r;
+      skiff_debug ("mount cgroup2 on %s failed: binding the container's cgroup", dest);
+    }
+  cleanup_free char *host = own_cgroup2_path (err);
+  if (host == NULL)
+    return skiff_error_wrap (err, "mount cgroup to %s", dest);
+  struct skiff_mount_options b = *o;
+  b.bind = b.rbind = true;
+  b.data = NULL;
+  return skiff_bind_at (host, target, &b, NULL, dest, err);
+}
+
+static int
+write_map (const char *procpid, const char *file, oci_id_mapping **maps, size_t n,
+           skiff_error_t *err)
+{
+  size_t cap = n * 40 + 1, len = 0;
+  cleanup_free char *buf = xmalloc (cap);
+  buf[0] = '\0';
+  for (size_t i = 0; i < n; i++)
+    len += (size_t) snprintf (buf + len, cap - len, "%u %u %u\n", maps[i]->container_id,
+                              maps[i]->host_id, maps[i]->size);
+  cleanup_free char *path = xasprintf ("%s/%s", procpid, file);
+  return write_file_at (AT_FDCWD, path, buf, len, err);
+}
+
+/* A user namespace with M's mappings, held by a short-lived child.  */
+static int
+userns_for_mount (const oci_mount *m, skiff_error_t *err)
+{
+  int ready[2], hold[2];
+  if (pipe2 (ready, O_CLOEXEC) < 0)
+    return skiff_error_sys (err, "pipe");
+  if (pipe2 (hold, O_CLOEXEC) < 0)
+    {
+      close (ready[0]);
+      close (ready[1]);
+      return skiff_error_sys (err, "pipe");
+    }
+  pid_t pid = fork ();
+  if (pid < 0)
+    {
+      close (ready[0]), close (ready[1]), close (hold[0]), close (hold[1]);
+      return skiff_error_sys (err, "fork");
+    }
+  if (pid == 0)
+    {
+      /* The pid as the mounted /proc numbers it (we may be in a pid ns). */
+      char self[32] = "";
+      close (ready[0]);
+      close (hold[1]);
+      if (unshare (CLONE_NEWUSER) == 0)
+        {
+          ssize_t n = readlink ("/proc/self", self, sizeof self - 1);
+          if (n > 0)
+            self[n] = '\0';
+        }
+      if (write (ready[1], self, strlen (self) + 1) < 0)
+        _exit (1);
+      char c;
+      (void) read (hold[0], &c, 1);
+      _exit (0);
+    }
+  close (ready[1]);
+  close (hold[0]);
+  char self[32] = "";
+  ssize_t n = read_all (ready[0], self, sizeof self - 1);
+  close (ready[0]);
+  int fd = -1;
+  if (n <= 0 || self[0] == '\0')
+    skiff_error_make (err, EPERM, "create a user namespace for the id mapping");
+  else
+    {
+      cleanup_free char *procpid = xasprintf ("/proc/%s", self);
+      if (write_map (procpid, "uid_map", m->uid_mappings, m->uid_mappings_len, err) == 0
+          && write_map (procpid, "gid_map", m->gid_mappings, m->gid_mappings_len, err) == 0)
+        {
+          cleanup_free char *ns = xasprintf ("%s/ns/user", procpid);
+          fd = open (ns, O_RDONLY | O_CLOEXEC);
+          if (fd < 0)
+            skiff_error_sys (err, "open `%s`", ns);
+        }
+    }
+  close (hold[1]);
+  while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+    ;
+  return fd;
+}
+
+int
+skiff_idmap_tree (int treefd, const struct skiff_mount_options *o, const oci_mount *m,
+                  const char *dest, skiff_error_t *err)
+{
+  if (m == NULL || m->uid_mappings_len == 0 || m->gid_mappings_len == 0)
+    return skiff_error_make (err, EINVAL,
+                             "idmap mount `%s`: uidMappings and gidMappings are required", dest);
+  cleanup_close int userns = userns_for_mount (m, err);
+  if (userns < 0)
+    return skiff_error_wrap (err, "idmap mount `%s`", dest);
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t) userns };
+  if (mount_setattr (treefd, "", AT_EMPTY_PATH | (o->ridmap ? AT_RECURSIVE : 0), &attr,
+                     sizeof attr)
+      < 0)
+    return skiff_error_sys (err, "idmap mount `%s`", dest);
+  return 0;
+}
+
+static int copy_tree (int src, int dst, const char *dest, int depth, skiff_error_t *err);
+
+static int
+copy_entry (int src, int dst, const char *name, const struct stat *st, const char *dest,
+            int depth, skiff_error_t *err)
+{
+  if (S_ISDIR (st->st_mode))
+    {
+      if (mkdirat (dst, name, st->st_mode & 07777) < 0 && errno != EEXIST)
+        return skiff_error_sys (err, "tmpcopyup `%s/%s`", dest, name);
+      cleanup_close int s = openat (src, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      cleanup_close int d = openat (dst, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (s < 0 || d < 0)
+        return skiff_error_sys (err, "tmpcopyup `%s/%s`", dest, name);
+      if (copy_tree (s, d, dest, depth + 1, err) < 0)
+        return -1;
+    }
+  else if (S_ISREG (st->st_mode))
+    {
+      cleanup_close int s = openat (src, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+      cleanup_close int d
+          = openat (dst, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+      if (s < 0 || d < 0)
+        return skiff_error_sys (err, "tmpcopyup `%s/%s`", dest, name);
+      char buf[65536];
+      ssize_t n;
+      while ((n = read_all (s, buf, sizeof buf)) > 0)
+        if (write_all (d, buf, (size_t) n) < 0)
+          return skiff_error_sys (err, "tmpcopyup `%s/%s`", dest, name);
+      if (n < 0)
+        return skiff_error_sys (err, "tmpcopyup `%s/%s`", dest, name);
+      if (fchmod (d, st->st_mode & 07777) < 0)
+        return skiff_error_sys (err, "tmpcopyup `%s/%s`", dest, name);
+    }
+  else if (S_ISLNK (st->st_mode))
+    {
+      char target[PATH_MAX];
+      ssize_t n = readlinkat (src, name, target, sizeof target - 1);
+      if (n < 0)
+        return skiff_error_sys (err, "tmpcopyup `%s/%s`", dest, name);
+      target[n] = '\0';
+      if (symlinkat (target, dst, name) < 0)
+        return skiff_error_sys (err, "tmpcopyup `%s/%s`", dest, name);
+    }
+  else if (mknodat (dst, name, st->st_mode, st->st_rdev) < 0)
+    return skiff_error_sys (err, "tmpcopyup `%s/%s`", dest, name);
+
+  if (fchownat (dst, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != EINVAL)
+    return skiff_error_sys (err, "tmpcopyup chown `%s/%s`", dest, name);
+  return 0;
+}
+
+static int
+copy_tree (int src, int dst, const char *dest, int depth, skiff_error_t *err)
+{
+  if (depth > 64)
+    return skiff_error_make (err, ELOOP, "tmpcopyup `%s`: too deep", dest);
+  int dupfd = dup (src);
+  if (dupfd < 0)
+    return skiff_error_sys (err, "tmpcopyup `%s`", dest);
+  cleanup_dir DIR *dir = fdopendir (dupfd);
+  if (dir == NULL)
+    {
+      close (dupfd);
+      return skiff_error_sys (err, "tmpcopyup `%s`", dest);
+    }
+  struct dirent *de;
+  while ((de = readdir (dir)))
+    {
+      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
+        continue;
+      struct stat st;
+      if (fstatat (src, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return skiff_error_sys (err, "tmpcopyup `%s/%s`", dest, de->d_name);
+      if (copy_entry (src, dst, de->d_name, &st, dest, depth, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+int
+skiff_tmpcopyup (int coveredfd, int mntfd, const char *dest, skiff_error_t *err)
+{
+  /* "." from the O_PATH fd of the covered directory stays below the new
+     mount: that is how its old content is still reachable.  */
+  cleanup_close int src = openat (coveredfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  cleanup_close int dst = openat (mntfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (src < 0 || dst < 0)
+    return skiff_error_sys (err, "tmpcopyup `%s`", dest);
+  return copy_tree (src, dst, dest, 0, err);
+}
