@@ -76,7 +76,7 @@ parse_set (const char *field, char **names, size_t len, uint64_t *mask, skiff_er
     {
       int v = skiff_cap_from_name (names[i]);
       if (v < 0)
-        return skiff_error_make (err, EINVAL, "process.capabilities.%s: unknown capability \"%s\"",
+        return skiff_error_make (err, 0, "process.capabilities.%s: unknown capability \"%s\"",
                                  field, names[i]);
       if (v > last)
         {

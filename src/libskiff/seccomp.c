@@ -134,7 +134,7 @@ parse_action (const char *field, const char *name, bool errno_present, uint32_t 
           *out |= (errno_present ? errno_ret : EPERM) & 0xffff;
         return 0;
       }
-  return skiff_error_make (err, EINVAL, "%s: unknown action \"%s\"", field, name);
+  return skiff_error_make (err, 0, "%s: unknown action \"%s\"", field, name);
 }
 
 static int
@@ -165,17 +165,17 @@ add_syscall_rules (scmp_filter_ctx ctx, const oci_seccomp *sc, size_t idx, uint3
   if (parse_action (field, s->action, s->errno_ret_present, s->errno_ret, &action, err) < 0)
     return -1;
   if (s->args_len > 6)
-    return skiff_error_make (err, EINVAL, "%s: more than 6 argument rules", field);
+    return skiff_error_make (err, 0, "%s: more than 6 argument rules", field);
   for (i = 0; i < s->args_len; i++)
     {
       const oci_syscall_arg *a = s->args[i];
       enum scmp_compare op;
 
       if (a->index > 5)
-        return skiff_error_make (err, EINVAL, "%s.args[%zu]: index %u out of range (0-5)", field, i,
+        return skiff_error_make (err, 0, "%s.args[%zu]: index %u out of range (0-5)", field, i,
                                  a->index);
       if (parse_operator (a->op, &op) < 0)
-        return skiff_error_make (err, EINVAL, "%s.args[%zu]: unknown operator \"%s\"", field, i,
+        return skiff_error_make (err, 0, "%s.args[%zu]: unknown operator \"%s\"", field, i,
                                  a->op);
       cmps[i] = (struct scmp_arg_cmp){ .arg = a->index, .op = op, .datum_a = a->value,
                                        .datum_b = a->value_two };
@@ -259,7 +259,7 @@ compile_filter (const oci_seccomp *sc, struct skiff_seccomp_filter *f, skiff_err
                     sc->default_errno_ret_present, sc->default_errno_ret, &def_action, err) < 0)
     return -1;
   if (def_action == SCMP_ACT_NOTIFY)
-    return skiff_error_make (err, EINVAL, "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be "
+    return skiff_error_make (err, 0, "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be "
                              "the default action");
   ctx = seccomp_init (def_action);
   if (ctx == NULL)
@@ -270,7 +270,7 @@ compile_filter (const oci_seccomp *sc, struct skiff_seccomp_filter *f, skiff_err
       uint32_t arch = arch_token (sc->architectures[i]);
       if (arch == 0)
         {
-          ret = skiff_error_make (err, EINVAL, "linux.seccomp.architectures: unknown architecture "
+          ret = skiff_error_make (err, 0, "linux.seccomp.architectures: unknown architecture "
                                   "\"%s\"", sc->architectures[i]);
           goto out;
         }
@@ -309,7 +309,7 @@ validate (const oci_seccomp *sc, struct skiff_seccomp_filter *f, skiff_error_t *
         if (strcmp (sc->flags[i], filter_flags[j].name) == 0)
           break;
       if (j == N_ELEMENTS (filter_flags))
-        return skiff_error_make (err, EINVAL, "linux.seccomp.flags: unknown flag \"%s\"", sc->flags[i]);
+        return skiff_error_make (err, 0, "linux.seccomp.flags: unknown flag \"%s\"", sc->flags[i]);
       f->flags |= filter_flags[j].flag;
     }
   for (i = 0; i < sc->syscalls_len; i++)
@@ -322,11 +322,11 @@ validate (const oci_seccomp *sc, struct skiff_seccomp_filter *f, skiff_error_t *
          a notification nobody can answer yet would hang it.  */
       for (k = 0; k < s->names_len; k++)
         if (strcmp (s->names[k], "write") == 0)
-          return skiff_error_make (err, EINVAL, "linux.seccomp.syscalls[%zu]: SCMP_ACT_NOTIFY cannot "
+          return skiff_error_make (err, 0, "linux.seccomp.syscalls[%zu]: SCMP_ACT_NOTIFY cannot "
                                    "be used for the write syscall", i);
     }
   if (f->notify && (sc->listener_path == NULL || sc->listener_path[0] == '\0'))
-    return skiff_error_make (err, EINVAL, "linux.seccomp: SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath");
+    return skiff_error_make (err, 0, "linux.seccomp: SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath");
   if (!f->notify && sc->listener_path && sc->listener_path[0])
     skiff_debug ("linux.seccomp.listenerPath is set but no rule uses SCMP_ACT_NOTIFY");
   if (f->notify)

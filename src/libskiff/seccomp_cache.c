@@ -135,7 +135,7 @@ cache_dir_path (void)
 
 /* Open (creating) the cache directory; -1 when there is none we can trust. */
 static int
-open_cache_dir (bool create)
+open_cache_dir (bool create, char **path_out)
 {
   cleanup_free char *path = cache_dir_path ();
   cleanup_close int fd = -1;
@@ -158,6 +158,8 @@ open_cache_dir (bool create)
       skiff_debug ("seccomp cache disabled: %s is not owned by us or is writable by others", path);
       return -1;
     }
+  if (path_out)
+    *path_out = steal_pointer (&path);
   return steal_fd (&fd);
 }
 
@@ -179,7 +181,8 @@ key_hex (const uint8_t key[32], char out[65])
 int
 skiff_seccomp_cache_lookup (const uint8_t key[32], struct skiff_seccomp_filter *f)
 {
-  cleanup_close int dfd = open_cache_dir (false);
+  cleanup_free char *dir = NULL;
+  cleanup_close int dfd = open_cache_dir (false, &dir);
   cleanup_free char *data = NULL;
   struct cache_header h;
   uint8_t sum[32];
@@ -211,11 +214,11 @@ skiff_seccomp_cache_lookup (const uint8_t key[32], struct skiff_seccomp_filter *
   f->bpf_len = h.bpf_len;
   f->flags = h.flags;
   f->notify = h.notify != 0;
-  skiff_debug ("seccomp: cache hit %s (%zu instructions)", name, f->bpf_len / 8);
+  skiff_debug ("seccomp: cache hit %s/%s (%zu instructions)", dir, name, f->bpf_len / 8);
   return 1;
 
 corrupt:
-  skiff_debug ("seccomp: cache entry %s is corrupt, recompiling", name);
+  skiff_debug ("seccomp: cache entry %s/%s is corrupt, recompiling", dir, name);
   unlinkat (dfd, name, 0);
   return 0;
 }
@@ -224,7 +227,8 @@ corrupt:
 void
 skiff_seccomp_cache_store (const uint8_t key[32], const struct skiff_seccomp_filter *f)
 {
-  cleanup_close int dfd = open_cache_dir (true);
+  cleanup_free char *dir = NULL;
+  cleanup_close int dfd = open_cache_dir (true, &dir);
   cleanup_close int fd = -1;
   cleanup_free char *buf = NULL;
   cleanup_free char *tmp = NULL;
@@ -260,5 +264,5 @@ skiff_seccomp_cache_store (const uint8_t key[32], const struct skiff_seccomp_fil
       unlinkat (dfd, tmp, 0);
       return;
     }
-  skiff_debug ("seccomp: cached the compiled filter as %s", name);
+  skiff_debug ("seccomp: cached the compiled filter as %s/%s", dir, name);
 }
