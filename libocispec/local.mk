@@ -21,7 +21,7 @@ nodist_libocispec_libocispec_a_SOURCES = $(OCISPEC_GENERATED)
 BUILT_SOURCES += $(OCISPEC_GENERATED)
 CLEANFILES += $(OCISPEC_GENERATED)
 EXTRA_DIST += libocispec/generate.py libocispec/defs/runtime.def \
-	libocispec/defs/image.def tests/data/ocispec
+	libocispec/defs/image.def libocispec/check-coverage.sh tests/data/ocispec
 
 # One generator run per file keeps parallel make simple.
 libocispec/ocispec/runtime.h: $(OCISPEC_GENERATOR) $(srcdir)/libocispec/defs/runtime.def
@@ -49,7 +49,7 @@ bench-ocispec: libocispec/bench-ocispec$(EXEEXT)
 
 if ENABLE_TESTS
 check_PROGRAMS += tests/unit/test-ocispec
-TESTS += tests/unit/test-ocispec
+TESTS += tests/unit/test-ocispec libocispec/check-coverage.sh
 tests_unit_test_ocispec_SOURCES = \
 	tests/unit/test-ocispec.c \
 	tests/unit/test-ocispec-errors.c
