@@ -22,6 +22,8 @@ struct skiff_rootfs_ctx
 
 /* rootfs.c */
 bool skiff_path_is (const char *path, const char *want);
+/* MS_* of linux.rootfsPropagation, 0 when unset.  */
+int skiff_rootfs_propagation (const oci_config *config, unsigned long *out, skiff_error_t *err);
 int skiff_mount_setattr_fd (int fd, uint64_t set, uint64_t clr, uint64_t propagation,
                             bool recursive);
 int skiff_bind_at (const char *src, int targetfd, const struct skiff_mount_options *o,

@@ -177,5 +177,12 @@ skiff_rootfs_pivot (const oci_config *config, const struct skiff_rootfs_opts *op
     return r;
   if (config->root && config->root->readonly && readonly_root (err) < 0)
     return -1;
+  /* rootfsPropagation is about the container's "/" (pivot_root itself
+     needs it not shared, so it is applied last).  */
+  unsigned long prop;
+  if (skiff_rootfs_propagation (config, &prop, err) < 0)
+    return -1;
+  if (prop && mount (NULL, "/", NULL, prop, NULL) < 0)
+    return skiff_error_sys (err, "set propagation of / to %s", linux->rootfs_propagation);
   return 0;
 }

@@ -89,12 +89,11 @@ skiff_make_parent_private (const char *rootfs, skiff_error_t *err)
     return -1;
 
   cleanup_free char *best = NULL;
-  bool shared = false;
+  bool needs_private = false;
   char *save = NULL;
   for (char *line = strtok_r (info, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
     {
       struct mountinfo_line mi;
-      char *optional_copy = NULL;
       if (!split_mountinfo (line, &mi) || !is_under (real, mi.mountpoint))
         continue;
       /* the last (topmost) of the longest matches wins */
@@ -102,13 +101,13 @@ skiff_make_parent_private (const char *rootfs, skiff_error_t *err)
         {
           free (best);
           best = xstrdup (mi.mountpoint);
-          optional_copy = mi.optional;
-          shared = optional_copy && strstr (optional_copy, "shared:") != NULL;
+          needs_private = mi.optional && (strstr (mi.optional, "shared:") != NULL
+                                          || strstr (mi.optional, "unbindable") != NULL);
         }
     }
-  /* pivot_root refuses a shared parent, and a shared parent would carry
-     the rootfs bind mount to the host.  */
-  if (best && shared && mount (NULL, best, NULL, MS_PRIVATE, NULL) < 0)
+  /* pivot_root refuses a shared parent, a shared parent would carry the
+     rootfs bind mount to the host, and an unbindable one cannot be bound. */
+  if (best && needs_private && mount (NULL, best, NULL, MS_PRIVATE, NULL) < 0)
     return skiff_error_sys (err, "make `%s` private", best);
   return 0;
 }

@@ -293,11 +293,14 @@ do_fs_mount (struct skiff_rootfs_ctx *ctx, const oci_mount *m, struct skiff_moun
         host = "/sys";
       else if (strcmp (type, "mqueue") == 0)
         host = "/dev/mqueue";
-      if (host && ctx->opts->user_ns)
+      if (host && ctx->opts->user_ns && access (host, F_OK) == 0)
         {
           skiff_debug ("mount %s on %s not permitted: binding the host's %s", type, dest, host);
           struct skiff_mount_options b = *o;
           b.bind = b.rbind = true;
+          /* "ro" must hold for the host's submounts too */
+          b.attr_set |= attrs_from_flags (o->flags);
+          b.recursive_attr = b.attr_set != 0 || b.attr_clr != 0;
           return skiff_bind_at (host, target, &b, NULL, dest, err);
         }
     }
@@ -368,9 +371,13 @@ skiff_path_is (const char *path, const char *want)
   return *path == '\0';
 }
 
-static int
-propagation_of (const char *name, unsigned long *out, skiff_error_t *err)
+int
+skiff_rootfs_propagation (const oci_config *config, unsigned long *out, skiff_error_t *err)
 {
+  const char *name = config->linux ? config->linux->rootfs_propagation : NULL;
+  *out = 0;
+  if (name == NULL || *name == '\0')
+    return 0;
   struct skiff_mount_options o;
   char *const opts[] = { (char *) name };
   if (skiff_parse_mount_options (opts, 1, &o, err) < 0)
@@ -387,7 +394,6 @@ int
 skiff_rootfs_prepare (const oci_config *config, const struct skiff_rootfs_opts *opts,
                       skiff_error_t *err)
 {
-  const oci_linux *linux = config->linux;
   const char *rootfs = opts->rootfs;
   struct stat st;
   if (rootfs == NULL)
@@ -397,13 +403,15 @@ skiff_rootfs_prepare (const oci_config *config, const struct skiff_rootfs_opts *
   if (!S_ISDIR (st.st_mode))
     return skiff_error_make (err, ENOTDIR, "rootfs `%s`", rootfs);
 
-  /* Host mounts become slaves (or what rootfsPropagation says) so nothing
-     mounted here reaches the host.  */
-  unsigned long prop = MS_SLAVE | MS_REC;
-  if (linux && linux->rootfs_propagation && *linux->rootfs_propagation
-      && propagation_of (linux->rootfs_propagation, &prop, err) < 0)
+  /* Host mounts become slaves so nothing mounted here reaches the host;
+     only an explicit (r)shared keeps the copies peers of the host's.  */
+  unsigned long prop = 0;
+  if (skiff_rootfs_propagation (config, &prop, err) < 0)
     return -1;
-  if (mount (NULL, "/", NULL, prop, NULL) < 0)
+  unsigned long first = (prop & MS_SHARED) ? prop : MS_SLAVE | MS_REC;
+  if (mount (NULL, "/", NULL, first, NULL) < 0)
+    return skiff_error_sys (err, "set propagation of /");
+  if (prop && !(prop & (MS_SHARED | MS_SLAVE)) && mount (NULL, "/", NULL, prop, NULL) < 0)
     return skiff_error_sys (err, "set propagation of /");
 
   if (skiff_make_parent_private (rootfs, err) < 0)
