@@ -465,6 +465,63 @@ fmt (const char *f, ...)
   return r < 0 ? NULL : s;
 }
 
+static int
+hex4 (const char *p, const char *end)
+{
+  int v = 0, i;
+
+  if (end - p < 4)
+    return -1;
+  for (i = 0; i < 4; i++)
+    {
+      char c = p[i];
+      v <<= 4;
+      if (c >= '0' && c <= '9')
+        v |= c - '0';
+      else if (c >= 'a' && c <= 'f')
+        v |= c - 'a' + 10;
+      else if (c >= 'A' && c <= 'F')
+        v |= c - 'A' + 10;
+      else
+        return -1;
+    }
+  return v;
+}
+
+/* yajl silently turns an unpaired \uD800-\uDFFF escape into '?': find
+   them first.  Backslashes are only valid inside strings, where each one
+   starts an escape, so a linear scan is exact for documents yajl accepts.
+   Returns the offset of the bad escape, or (size_t) -1.  */
+static size_t
+find_bad_surrogate (const char *data, size_t len)
+{
+  const char *end = data + len, *p = data;
+
+  while ((p = memchr (p, '\\', (size_t) (end - p))) != NULL)
+    {
+      int hi, lo;
+
+      if (end - p < 2)
+        break;
+      if (p[1] != 'u')
+        {
+          p += 2;
+          continue;
+        }
+      hi = hex4 (p + 2, end);
+      if (hi < 0xd800 || hi > 0xdfff)
+        {
+          p += 2; /* also malformed escapes: yajl reports those */
+          continue;
+        }
+      if (hi >= 0xdc00 || end - p < 12 || p[6] != '\\' || p[7] != 'u'
+          || (lo = hex4 (p + 8, end)) < 0xdc00 || lo > 0xdfff)
+        return (size_t) (p - data);
+      p += 12;
+    }
+  return (size_t) -1;
+}
+
 static size_t
 line_of (const char *data, size_t len, size_t off)
 {
@@ -494,6 +551,14 @@ oci_json_parse (const char *data, size_t len, const char *name, char **err)
   if (i == len)
     {
       *err = fmt ("%s: empty document", name);
+      return NULL;
+    }
+
+  offset = find_bad_surrogate (data, len);
+  if (offset != (size_t) -1)
+    {
+      *err = fmt ("%s: line %zu: unpaired UTF-16 surrogate escape", name,
+                  line_of (data, len, offset));
       return NULL;
     }
 

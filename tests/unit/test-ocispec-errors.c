@@ -163,6 +163,24 @@ Test (errors, bad_utf8)
                          "config.json: line 2: invalid UTF-8 in string", NULL);
   expect_config_error_n (too_big, sizeof too_big - 1, "invalid UTF-8 in string", NULL);
   expect_config_error_n (bad_key, sizeof bad_key - 1, "invalid UTF-8 in object key", NULL);
+  /* Escapes: unpaired surrogates are refused, pairs decode to UTF-8.  */
+  expect_config_error ("{" V ",\"hostname\":\"\\ud800\"}",
+                       "config.json: line 1: unpaired UTF-16 surrogate escape");
+  expect_config_error ("{" V ",\"hostname\":\"\\ud800\\u0041\"}",
+                       "unpaired UTF-16 surrogate escape");
+  expect_config_error ("{" V ",\n\"hostname\":\"\\udc00\"}",
+                       "config.json: line 2: unpaired UTF-16 surrogate escape");
+}
+
+Test (parse, escapes)
+{
+  const char *doc = "{" V ",\"hostname\":\"\\\\ud800 \\ud83d\\ude00 \\u00e9\\n\"}";
+  char *err = NULL;
+  oci_config *c = oci_config_parse_data (doc, strlen (doc), "esc.json", &err);
+
+  cr_assert_not_null (c, "%s", err);
+  cr_assert_str_eq (c->hostname, "\\ud800 \xf0\x9f\x98\x80 \xc3\xa9\n");
+  oci_config_free (c);
 }
 
 Test (errors, bad_utf8_generate)
