@@ -1,0 +1,260 @@
+#!/bin/bash
+# skiff's cgroup v2 tests, run INSIDE the VM by tests/vm/check-vm.sh (root,
+# real cgroup v2 with every controller, 2 vCPUs).  Each test runs real
+# skiff containers and checks what the kernel did.  Ends with
+# "N passed, N failed"; exit status 1 if anything failed.
+#
+# Env: SKIFF (binary), SKIFF_TEST_HELPER (static payload), BUSYBOX.
+set -u
+SKIFF=${SKIFF:?SKIFF must point at the skiff binary}
+HELPER=${SKIFF_TEST_HELPER:-}
+BUSYBOX=${BUSYBOX:-/bin/busybox}
+CG=/sys/fs/cgroup
+ROOT=/run/skiff-vmtest
+W=$(mktemp -d /tmp/cgtest.XXXXXX)
+passed=0 failed=0 failures=()
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+
+sk() { "$SKIFF" --root "$ROOT" "$@"; }
+log() { echo "    $*"; }
+now() { local t; read -r t _ </proc/uptime; echo "$t"; }
+
+# A bundle with busybox (+ the payload) and a config from `skiff spec`.
+make_bundle() { # DIR
+  local b=$1
+  mkdir -p "$b/rootfs"/{bin,proc,sys,dev,tmp,etc}
+  cp "$BUSYBOX" "$b/rootfs/bin/busybox"
+  for a in sh sleep dd cat echo seq head mknod true ls grep; do ln -sf busybox "$b/rootfs/bin/$a"; done
+  [ -n "$HELPER" ] && cp "$HELPER" "$b/rootfs/bin/skiff-test-helper"
+  (cd "$b" && "$SKIFF" spec) || return 1
+  cfg '.process.terminal = false | .root.readonly = false'
+}
+cfg() { # JQ-EXPR (on $B/config.json)
+  local t
+  t=$(jq "$1" "$B/config.json") && printf '%s\n' "$t" >"$B/config.json"
+}
+cgpath() { echo "$CG/skiff-vm/$1"; }
+# Create + start ID with ARGS as the container's command.
+start_ct() { # ID ARGS...
+  local id=$1
+  shift
+  cfg ".process.args = $(printf '%s\n' "$@" | jq -R . | jq -s -c .) | .linux.cgroupsPath = \"/skiff-vm/$id\""
+  sk create -b "$B" "$id" </dev/null >"$W/$id.out" 2>"$W/$id.err" || {
+    log "create $id failed: $(cat "$W/$id.err")"
+    return 1
+  }
+  sk start "$id" || return 1
+}
+finish_ct() { # ID
+  sk delete --force "$1" >/dev/null 2>&1
+  [ ! -d "$(cgpath "$1")" ] || { log "cgroup $(cgpath "$1") left after delete"; return 1; }
+}
+wait_for() { # SECS CMD... : poll until CMD succeeds
+  local end=$(($(date +%s) + $1))
+  shift
+  until "$@"; do
+    [ "$(date +%s)" -lt "$end" ] || return 1
+    sleep 0.2
+  done
+}
+
+run_test() { # NAME FUNCTION
+  local name=$1 t0 t1 rc
+  B=$W/$2
+  rm -rf "$B"
+  make_bundle "$B" || { echo "FAIL $name (bundle)"; failed=$((failed + 1)); return; }
+  t0=$(now)
+  "$2"
+  rc=$?
+  t1=$(now)
+  for id in $(sk list -q 2>/dev/null); do sk delete --force "$id" >/dev/null 2>&1; done
+  if [ $rc = 0 ]; then
+    echo "PASS $name ($(awk "BEGIN{printf \"%.2f\", $t1-$t0}") s)"
+    passed=$((passed + 1))
+  elif [ $rc = 77 ]; then
+    echo "SKIP $name"
+  else
+    echo "FAIL $name ($(awk "BEGIN{printf \"%.2f\", $t1-$t0}") s)"
+    failed=$((failed + 1))
+    failures+=("$name")
+  fi
+}
+
+t_memory_oom() {
+  cfg '.linux.resources.memory = {"limit": 33554432, "swap": 33554432}'
+  start_ct oom sh -c 'sleep 3; dd if=/dev/zero of=/dev/null bs=64M count=1; echo dd-exit=$? >/tmp/dd; sleep 100' || return 1
+  "$SKIFF" --root "$ROOT" events --interval 1s oom >"$W/events.out" 2>&1 &
+  local ev=$!
+  wait_for 30 test -s "$B/rootfs/tmp/dd"
+  wait_for 5 grep -q '"type":"oom"' "$W/events.out"
+  kill $ev 2>/dev/null
+  wait $ev 2>/dev/null
+  log "memory.max=$(cat "$(cgpath oom)/memory.max") swap.max=$(cat "$(cgpath oom)/memory.swap.max")"
+  log "$(cat "$B/rootfs/tmp/dd" 2>/dev/null); memory.events: $(grep oom "$(cgpath oom)/memory.events" | tr '\n' ' ')"
+  log "events: $(grep -c '"type":"oom"' "$W/events.out") oom line(s), $(grep -c '"type":"stats"' "$W/events.out") stats line(s)"
+  grep -q 'dd-exit=137' "$B/rootfs/tmp/dd" &&
+    grep -q '^oom_kill [1-9]' "$(cgpath oom)/memory.events" &&
+    [ "$(cat "$(cgpath oom)/memory.max")" = 33554432 ] &&
+    [ "$(cat "$(cgpath oom)/memory.swap.max")" = 0 ] &&
+    grep -q '{"type":"oom","id":"oom"}' "$W/events.out" &&
+    finish_ct oom
+}
+
+t_pids() {
+  cfg '.linux.resources.pids = {"limit": 8}'
+  start_ct pids sh -c 'i=0; while [ $i -lt 30 ]; do sleep 100 & i=$((i+1)); done 2>/tmp/forkerr; echo done >/tmp/done; sleep 100' || return 1
+  wait_for 30 test -s "$B/rootfs/tmp/done"
+  local p=$(cgpath pids)
+  log "pids.max=$(cat "$p/pids.max") pids.current=$(cat "$p/pids.current") pids.events: $(cat "$p/pids.events")"
+  log "container said: $(head -n1 "$B/rootfs/tmp/forkerr")"
+  [ "$(cat "$p/pids.max")" = 8 ] && [ "$(cat "$p/pids.current")" -le 8 ] &&
+    grep -q '^max [1-9]' "$p/pids.events" && finish_ct pids
+}
+
+t_cpu_max() {
+  cfg '.linux.resources.cpu = {"quota": 20000, "period": 100000, "shares": 512}'
+  start_ct cpu sh -c 'while :; do :; done' || return 1
+  sleep 3
+  local p=$(cgpath cpu)
+  log "cpu.max=$(cat "$p/cpu.max") cpu.weight=$(cat "$p/cpu.weight")"
+  log "$(grep -E 'usage_usec|nr_periods|nr_throttled' "$p/cpu.stat" | tr '\n' ' ')"
+  # shares 512 -> weight 39 with the quadratic mapping (1024 -> 100).
+  [ "$(cat "$p/cpu.max")" = "20000 100000" ] && [ "$(cat "$p/cpu.weight")" = 39 ] &&
+    grep -q '^nr_throttled [1-9]' "$p/cpu.stat" &&
+    [ "$(awk '/usage_usec/{print $2}' "$p/cpu.stat")" -lt 2000000 ] && finish_ct cpu
+}
+
+t_cpuset() {
+  [ "$(nproc)" -ge 2 ] || return 77
+  cfg '.linux.resources.cpu = {"cpus": "1", "mems": "0"}'
+  start_ct cpuset sh -c 'grep Cpus_allowed_list /proc/self/status >/tmp/cpus; sleep 100' || return 1
+  wait_for 20 test -s "$B/rootfs/tmp/cpus"
+  log "cpuset.cpus.effective=$(cat "$(cgpath cpuset)/cpuset.cpus.effective") container: $(cat "$B/rootfs/tmp/cpus")"
+  [ "$(cat "$(cgpath cpuset)/cpuset.cpus.effective")" = 1 ] &&
+    grep -q 'Cpus_allowed_list:[[:space:]]*1$' "$B/rootfs/tmp/cpus" && finish_ct cpuset
+}
+
+t_devices() {
+  # Deny everything, then allow only reading 1:11 (kmsg); the container
+  # makes its own nodes (mknod is allowed by default, as in runc).
+  cfg '.linux.resources.devices = [{"allow": false, "access": "rwm"}, {"allow": true, "type": "c", "major": 1, "minor": 11, "access": "r"}]
+       | .process.capabilities.bounding += ["CAP_MKNOD"] | .process.capabilities.effective += ["CAP_MKNOD"] | .process.capabilities.permitted += ["CAP_MKNOD"]'
+  start_ct dev sh -c '
+    mknod /tmp/kmsg c 1 11; mknod /tmp/ttyS c 4 64
+    (head -c 1 </tmp/kmsg >/dev/null && echo read-allowed-ok || echo read-allowed-FAIL) >/tmp/res 2>&1
+    (echo x >/tmp/kmsg && echo write-denied-FAIL || echo write-denied-ok) >>/tmp/res 2>&1
+    (head -c 0 </tmp/ttyS && echo other-denied-FAIL || echo other-denied-ok) >>/tmp/res 2>&1
+    (echo x >/dev/null && echo null-ok || echo null-FAIL) >>/tmp/res 2>&1
+    echo end >>/tmp/res; sleep 100' || return 1
+  wait_for 20 grep -q end "$B/rootfs/tmp/res"
+  log "$(tr '\n' ' ' <"$B/rootfs/tmp/res")"
+  ! grep -q FAIL "$B/rootfs/tmp/res" && [ "$(grep -c -- '-ok$' "$B/rootfs/tmp/res")" = 4 ] &&
+    grep -q 'Operation not permitted' "$B/rootfs/tmp/res" && finish_ct dev
+}
+
+t_freeze() {
+  start_ct frz sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/counter; sleep 0.1; done' || return 1
+  wait_for 20 test -s "$B/rootfs/tmp/counter"
+  sk pause frz || return 1
+  local st=$(sk state frz | jq -r .status) a b c
+  a=$(cat "$B/rootfs/tmp/counter")
+  sleep 1.5
+  b=$(cat "$B/rootfs/tmp/counter")
+  log "paused: state=$st cgroup.freeze=$(cat "$(cgpath frz)/cgroup.freeze") events: $(grep frozen "$(cgpath frz)/cgroup.events") counter $a -> $b"
+  sk resume frz || return 1
+  sleep 1.5
+  c=$(cat "$B/rootfs/tmp/counter")
+  log "resumed: state=$(sk state frz | jq -r .status) counter $b -> $c"
+  [ "$st" = paused ] && [ "$a" = "$b" ] && [ "$c" -gt "$b" ] && finish_ct frz
+}
+
+t_update() {
+  cfg '.linux.resources = {"memory": {"limit": 67108864}, "pids": {"limit": 100}, "cpu": {"quota": 50000, "period": 100000}}'
+  start_ct upd sleep 100 || return 1
+  local p=$(cgpath upd)
+  log "before: memory.max=$(cat "$p/memory.max") pids.max=$(cat "$p/pids.max") cpu.max=$(cat "$p/cpu.max")"
+  sk update --memory 32m --memory-swap 48m --pids-limit 10 --cpu-quota 30000 --cpuset-cpus 0 upd || return 1
+  log "flags: memory.max=$(cat "$p/memory.max") swap.max=$(cat "$p/memory.swap.max") pids.max=$(cat "$p/pids.max") cpu.max=$(cat "$p/cpu.max") cpuset.cpus=$(cat "$p/cpuset.cpus")"
+  [ "$(cat "$p/memory.max")" = 33554432 ] && [ "$(cat "$p/memory.swap.max")" = 16777216 ] &&
+    [ "$(cat "$p/pids.max")" = 10 ] && [ "$(cat "$p/cpu.max")" = "30000 100000" ] &&
+    [ "$(cat "$p/cpuset.cpus")" = 0 ] || return 1
+  echo '{"memory": {"limit": 50331648, "reservation": 16777216}, "pids": {"limit": -1}, "cpu": {"shares": 1024}, "unified": {"memory.high": "41943040"}}' |
+    sk update --resources - upd || return 1
+  log "resources: memory.max=$(cat "$p/memory.max") low=$(cat "$p/memory.low") high=$(cat "$p/memory.high") pids.max=$(cat "$p/pids.max") cpu.weight=$(cat "$p/cpu.weight")"
+  [ "$(cat "$p/memory.max")" = 50331648 ] && [ "$(cat "$p/memory.low")" = 16777216 ] &&
+    [ "$(cat "$p/memory.high")" = 41943040 ] && [ "$(cat "$p/pids.max")" = max ] &&
+    [ "$(cat "$p/cpu.weight")" = 100 ] || return 1
+  # checkBeforeUpdate refuses a limit below the current usage.
+  local out
+  out=$(echo '{"memory": {"limit": 4096, "checkBeforeUpdate": true}}' | sk update -r - upd 2>&1) && return 1
+  log "checkBeforeUpdate: $out"
+  # unified keys cannot leave the cgroup directory.
+  out=$(echo '{"unified": {"../cgroup.procs": "1"}}' | sk update -r - upd 2>&1) && return 1
+  log "unified escape: $out"
+  local js
+  js=$(sk events --stats upd) || return 1
+  log "stats: memory limit $(jq .data.memory.usage.limit <<<"$js"), pids $(jq -c .data.pids <<<"$js")"
+  [ "$(jq -r .type <<<"$js")" = stats ] && [ "$(jq .data.memory.usage.limit <<<"$js")" = 50331648 ] &&
+    finish_ct upd
+}
+
+t_update_devices() {
+  # Replacing the device program of a running container (BPF_F_REPLACE).
+  cfg '.linux.resources.devices = [{"allow": false, "access": "rwm"}]'
+  start_ct upddev sh -c 'sleep 100' || return 1
+  local before after
+  before=$(sk exec upddev sh -c 'head -c 1 </dev/zero >/dev/null && echo ok' 2>&1)
+  echo '{"devices": [{"allow": false, "access": "rwm"}, {"allow": false, "type": "c", "major": 1, "minor": 5, "access": "rwm"}]}' |
+    sk update -r - upddev || return 1
+  after=$(sk exec upddev sh -c 'head -c 1 </dev/zero >/dev/null && echo ok' 2>&1)
+  log "zero before update: $before; after denying 1:5: $after"
+  [ "$before" = ok ] && [ "$after" != ok ] && finish_ct upddev
+}
+
+t_kill_all() {
+  start_ct kall sh -c 'sleep 100 & sleep 100 & sh -c "sleep 100 & sleep 100" & sleep 100' || return 1
+  local p=$(cgpath kall) n
+  wait_for 20 test "$(wc -l <"$p/cgroup.procs")" -ge 5
+  n=$(wc -l <"$p/cgroup.procs")
+  sk kill --all kall 9 || return 1
+  wait_for 10 test "$(wc -l <"$p/cgroup.procs")" = 0
+  log "kill --all: $n processes -> $(wc -l <"$p/cgroup.procs"), ps: $(sk ps --format json kall 2>&1)"
+  [ "$n" -ge 5 ] && [ "$(wc -l <"$p/cgroup.procs")" = 0 ] && finish_ct kall
+}
+
+t_default_path() {
+  # No cgroupsPath: <skiff's own cgroup>/skiff-<id>, here /skiff-<id>.
+  cfg '.process.args = ["sleep", "100"] | del(.linux.cgroupsPath) | .linux.resources = {"pids": {"limit": 50}}'
+  sk create -b "$B" defpath </dev/null || return 1
+  log "$CG/skiff-defpath: pids.max=$(cat "$CG/skiff-defpath/pids.max" 2>&1)"
+  [ "$(cat "$CG/skiff-defpath/pids.max")" = 50 ] || return 1
+  sk delete --force defpath && [ ! -d "$CG/skiff-defpath" ]
+}
+
+t_clean_hierarchy() {
+  rmdir "$CG/skiff-vm" 2>/dev/null
+  local left
+  left=$(find "$CG" -mindepth 1 -type d -name 'skiff*')
+  log "left in $CG: ${left:-nothing}"
+  [ -z "$left" ]
+}
+
+echo "== kernel $(uname -r), $(nproc) cpu(s), $(awk '/MemTotal/{print int($2/1024)}' /proc/meminfo) MiB, $("$SKIFF" --version | head -n1)"
+echo "== $CG: controllers: $(cat $CG/cgroup.controllers)"
+t_start=$(now)
+run_test "memory.max: over-limit allocation OOM-killed, reported by events" t_memory_oom
+run_test "pids.max: forks beyond the limit fail" t_pids
+run_test "cpu.max + cpu.weight: busy loop throttled" t_cpu_max
+run_test "cpuset: pinned to cpu 1" t_cpuset
+run_test "devices: eBPF allow/deny" t_devices
+run_test "pause/resume: cgroup.freeze" t_freeze
+run_test "update: flags, --resources -, checkBeforeUpdate, events --stats" t_update
+run_test "update: device rules replaced on a running container" t_update_devices
+run_test "kill --all reaches every process" t_kill_all
+run_test "default cgroup path" t_default_path
+run_test "nothing left in the hierarchy" t_clean_hierarchy
+echo "== all tests $(awk "BEGIN{printf \"%.1f\", $(now)-$t_start}") s"
+for f in "${failures[@]}"; do echo "failed: $f"; done
+rm -rf "$W"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,18 @@
+#!/bin/bash
+# `make check-vm`: boot one cgroup v2 VM (2 vCPUs, single-threaded TCG) and
+# run tests/vm/cgroup-tests.sh in it against the skiff binary of the build
+# tree.  Prints the tests' output, then the wall time of the whole run.
+#   SKIFF=/path/to/skiff SKIFF_TEST_HELPER=/path/to/helper tests/vm/check-vm.sh
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+export SKIFF=${SKIFF:-$here/../../skiff}
+export SKIFF_TEST_HELPER=${SKIFF_TEST_HELPER:-$here/../helper/skiff-test-helper}
+SKIFF=$(realpath "$SKIFF")
+SKIFF_TEST_HELPER=$(realpath "$SKIFF_TEST_HELPER" 2>/dev/null || true)
+[ -x "$SKIFF" ] || { echo "check-vm: no skiff binary at $SKIFF" >&2; exit 1; }
+command -v jq >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y jq >&2
+t0=$(date +%s.%N)
+"$here/vm-run.sh" -c 2 -m 1024 -t "${VM_TIMEOUT:-900}" -- "$here/cgroup-tests.sh"
+rc=$?
+echo "== VM wall time: $(awk "BEGIN{printf \"%.1f\", $(date +%s.%N)-$t0}") s (exit $rc)"
+exit $rc
