@@ -32,6 +32,11 @@ set_caps() { # bounding effective permitted inheritable ambient (JSON arrays)
     --argjson b "$1" --argjson e "$2" --argjson p "$3" --argjson i "$4" --argjson a "$5"
 }
 
+# set_sh 'SCRIPT': run SCRIPT with the container's /bin/sh
+set_sh() {
+  update_config '.process.args = ["/bin/sh", "-c", $c]' --arg c "$1"
+}
+
 # seccomp_profile SYSCALLS-JSON [extra jq on .linux.seccomp]
 seccomp_profile() {
   update_config '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW",
@@ -167,7 +172,7 @@ make_suid_payload() {
 
   # control: the same calls without the filter
   update_config 'del(.linux.seccomp)'
-  set_args /bin/sh -c "$PAYLOAD syscall mkdir /dev/shm/d; $PAYLOAD syscall getcwd"
+  set_sh "$PAYLOAD syscall mkdir /dev/shm/d; $PAYLOAD syscall getcwd"
   run skiff run -b "$BUNDLE" ct3
   echo "$output"
   [ "$status" -eq 0 ]
@@ -177,7 +182,7 @@ make_suid_payload() {
 @test "seccomp: loaded before the cap drop without NNP, for a non-root user" {
   update_config '.process.user = {uid: 1000, gid: 1000} | .process.noNewPrivileges = false'
   seccomp_profile '[{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 42}]'
-  set_args /bin/sh -c "$PAYLOAD syscall mkdir /dev/shm/d; $PAYLOAD status NoNewPrivs Seccomp CapEff"
+  set_sh "$PAYLOAD syscall mkdir /dev/shm/d; $PAYLOAD status NoNewPrivs Seccomp CapEff"
   run skiff run -b "$BUNDLE" ct1
   echo "$output"
   [ "$status" -eq 0 ]
@@ -192,7 +197,7 @@ make_suid_payload() {
                      "args": [{"index": 1, "value": 2048, "valueTwo": 2048, "op": "SCMP_CMP_MASKED_EQ"}]},
                     {"names": ["fchmodat", "fchmodat2"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13,
                      "args": [{"index": 2, "value": 2048, "valueTwo": 2048, "op": "SCMP_CMP_MASKED_EQ"}]}]'
-  set_args /bin/sh -c "$PAYLOAD write /dev/shm/f x && $PAYLOAD syscall chmod /dev/shm/f 4755 && $PAYLOAD syscall chmod /dev/shm/f 0755"
+  set_sh "$PAYLOAD write /dev/shm/f x && $PAYLOAD syscall chmod /dev/shm/f 4755 && $PAYLOAD syscall chmod /dev/shm/f 0755"
   run skiff run -b "$BUNDLE" ct1
   echo "$output"
   [ "$status" -eq 0 ]
@@ -204,7 +209,7 @@ make_suid_payload() {
   seccomp_profile '[{"names": ["kill"], "action": "SCMP_ACT_ERRNO", "errnoRet": 77,
                      "args": [{"index": 1, "value": 0, "op": "SCMP_CMP_EQ"},
                               {"index": 1, "value": 10, "op": "SCMP_CMP_EQ"}]}]'
-  set_args /bin/sh -c "$PAYLOAD syscall kill 1 0; $PAYLOAD syscall kill 1 10; $PAYLOAD syscall kill 1 28"
+  set_sh "$PAYLOAD syscall kill 1 0; $PAYLOAD syscall kill 1 10; $PAYLOAD syscall kill 1 28"
   run skiff run -b "$BUNDLE" ct1
   echo "$output"
   [ "$status" -eq 0 ]
