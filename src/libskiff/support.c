@@ -1,19 +1,22 @@
-/* skiff: gather the features document's facts from the modules.  */
+/* skiff: gather the features document's facts from the modules that
+   implement them, so `skiff features` cannot drift from the code.  */
 #include <config.h>
 #include "support.h"
 
+#include <fcntl.h>
 #include <string.h>
-#ifdef HAVE_SELINUX
-#include <selinux/selinux.h>
-#endif
 
+#include "caps.h"
+#include "cgroup.h"
+#include "rootfs.h"
+#include "seccomp.h"
 #include "utils.h"
 
 static bool
 apparmor_enabled (void)
 {
   cleanup_free char *v = NULL;
-  if (read_file_at (-100 /* AT_FDCWD */, "/sys/module/apparmor/parameters/enabled", &v, NULL, NULL) < 0)
+  if (read_file_at (AT_FDCWD, "/sys/module/apparmor/parameters/enabled", &v, NULL, NULL) < 0)
     return false;
   return v[0] == 'Y';
 }
@@ -21,7 +24,31 @@ apparmor_enabled (void)
 void
 skiff_features_collect (struct skiff_features *f)
 {
+  struct skiff_seccomp_features sf = { 0 };
+  struct skiff_cgroup_support cg = { 0 };
+
   memset (f, 0, sizeof *f);
+  f->capabilities = skiff_caps_known_names ();
+  f->mount_options = skiff_mount_option_names ();
+  f->idmap_mounts = true; /* idmap/ridmap bind mounts through mount_setattr */
+
+  if (skiff_seccomp_features (&sf, NULL) == 0)
+    {
+      /* Ownership of the lists moves to F.  */
+      f->seccomp_enabled = sf.enabled;
+      f->seccomp_actions = steal_pointer (&sf.actions);
+      f->seccomp_operators = steal_pointer (&sf.operators);
+      f->seccomp_archs = steal_pointer (&sf.archs);
+      f->seccomp_known_flags = steal_pointer (&sf.known_flags);
+      f->seccomp_supported_flags = steal_pointer (&sf.supported_flags);
+      skiff_seccomp_features_free (&sf);
+    }
+
+  skiff_cgroup_features (&cg);
+  f->cgroup_v2 = cg.v2;
+  f->cgroup_systemd = cg.systemd;
+  f->cgroup_rdma = cg.rdma;
+
 #ifdef HAVE_SELINUX
   f->selinux = true; /* labels are applied when SELinux is enabled on the host */
 #endif
