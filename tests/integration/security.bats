@@ -333,3 +333,58 @@ EOF
   [[ "$output" == *"is corrupt, recompiling"* ]]
   [[ "$output" == *"seccomp: compiled"* ]]
 }
+
+@test "seccomp: defaultAction SCMP_ACT_ERRNO with defaultErrnoRet and a large allow list" {
+  local hdr=/usr/include/x86_64-linux-gnu/asm/unistd_64.h
+  [ -f "$hdr" ] || skip "no $hdr (linux-libc-dev) to list the syscalls"
+  [ "$(uname -m)" = x86_64 ] || skip "x86_64 only"
+  # Every syscall allowed except getcwd, which falls to the default action.
+  local names
+  names=$(sed -n 's/^#define __NR_\([a-z0-9_]*\) .*/\1/p' "$hdr" | grep -vx getcwd | jq -R . | jq -s -c .)
+  update_config '.linux.seccomp = {defaultAction: "SCMP_ACT_ERRNO", defaultErrnoRet: 99,
+                   syscalls: [{names: $n, action: "SCMP_ACT_ALLOW"}]}' --argjson n "$names"
+  set_sh "$PAYLOAD syscall getcwd; $PAYLOAD syscall mkdir /dev/shm/d"
+  run skiff run -b "$BUNDLE" ct1
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = "errno=99"$'\n'"ok" ]
+}
+
+@test "seccomp: podman's default profile (containers-common) compiles and is enforced" {
+  local prof=/usr/share/containers/seccomp.json
+  [ -f "$prof" ] || skip "no $prof"
+  # docker-format profile -> OCI linux.seccomp for x86_64, leaving out the
+  # rules that depend on capabilities (the strict reading).
+  jq '{defaultAction, defaultErrnoRet,
+       architectures: [.archMap[] | select(.architecture == "SCMP_ARCH_X86_64")
+                       | [.architecture] + .subArchitectures] | add,
+       syscalls: [.syscalls[]
+                  | select((.includes.caps // []) == [] and (.excludes.caps // []) == [])
+                  | select((.includes.arches // ["amd64"]) | index("amd64"))
+                  | select((.excludes.arches // []) | index("amd64") | not)
+                  | {names, action} + (if (.args // []) != [] then {args} else {} end)
+                    + (if .errnoRet then {errnoRet} else {} end)]}' "$prof" >"$BUNDLE/seccomp.json"
+  update_config '.linux.seccomp = $s[0]' --slurpfile s "$BUNDLE/seccomp.json"
+  set_sh "mkdir /dev/shm/d && ls / >/dev/null && echo shell-ok; $PAYLOAD syscall mount /tmp; $PAYLOAD syscall nr 333; $PAYLOAD status Seccomp"
+  run skiff run -b "$BUNDLE" ct1
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "shell-ok" ]
+  [ "${lines[1]}" = "errno=1" ]     # mount: denied
+  [ "${lines[2]}" = "errno=1" ]     # io_pgetevents (333): in the EPERM list (unfiltered: EINVAL)
+  [[ "${lines[3]}" == "Seccomp:	2" ]]
+}
+
+@test "labels: selinuxLabel and apparmorProfile are ignored on a host without them" {
+  if [ -e /sys/fs/selinux/enforce ] || grep -qs Y /sys/module/apparmor/parameters/enabled; then
+    skip "the host has SELinux or AppArmor enabled"
+  fi
+  update_config '.process.selinuxLabel = "system_u:system_r:container_t:s0:c1,c2"
+                 | .process.apparmorProfile = "skiff-test-profile"
+                 | .linux.mountLabel = "system_u:object_r:container_file_t:s0:c1,c2"'
+  set_args "$PAYLOAD" echo started
+  run skiff run -b "$BUNDLE" ct1
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = "started" ]
+}
