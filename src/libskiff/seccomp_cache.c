@@ -9,6 +9,7 @@
    writable by nobody else, since its contents become a security filter.  */
 #include <config.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -94,6 +95,10 @@ skiff_sha256 (const void *data, size_t len, uint8_t out[32])
 #define CACHE_MAGIC "SKIFFBPF"
 #define CACHE_FORMAT 1
 #define CACHE_MAX_BPF (4096 * 8 * 64) /* far above BPF_MAXINSNS * sizeof insn */
+/* Bound on the entries kept (~10 KiB each for a large profile, on tmpfs);
+   beyond it the oldest are removed when a new one is stored.  */
+#define CACHE_MAX_ENTRIES 256
+#define CACHE_KEEP_ENTRIES 192
 
 struct cache_header
 {
@@ -223,6 +228,62 @@ corrupt:
   return 0;
 }
 
+struct entry_age
+{
+  char name[65];
+  time_t mtime;
+};
+
+static int
+cmp_age (const void *a, const void *b)
+{
+  const struct entry_age *x = a, *y = b;
+  return x->mtime < y->mtime ? -1 : x->mtime > y->mtime;
+}
+
+/* Remove the oldest entries once there are too many: profiles that differ
+   per container would otherwise fill /run.  */
+static void
+prune (int dfd)
+{
+  struct entry_age *ages = NULL;
+  size_t n = 0, cap = 0, i;
+  struct dirent *de;
+  struct stat st;
+  int fd = dup (dfd);
+  DIR *d;
+
+  if (fd < 0)
+    return;
+  d = fdopendir (fd);
+  if (d == NULL)
+    {
+      close (fd);
+      return;
+    }
+  while ((de = readdir (d)) != NULL)
+    {
+      if (strlen (de->d_name) != 64 || fstatat (dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        continue;
+      if (n == cap)
+        {
+          cap = cap ? cap * 2 : 64;
+          ages = xrealloc (ages, cap * sizeof *ages);
+        }
+      memcpy (ages[n].name, de->d_name, 65);
+      ages[n++].mtime = st.st_mtime;
+    }
+  closedir (d);
+  if (n > CACHE_MAX_ENTRIES)
+    {
+      qsort (ages, n, sizeof *ages, cmp_age);
+      for (i = 0; i < n - CACHE_KEEP_ENTRIES; i++)
+        unlinkat (dfd, ages[i].name, 0);
+      skiff_debug ("seccomp: cache pruned to %d entries", CACHE_KEEP_ENTRIES);
+    }
+  free (ages);
+}
+
 /* Best effort: a failure only costs the next run a compile.  */
 void
 skiff_seccomp_cache_store (const uint8_t key[32], const struct skiff_seccomp_filter *f)
@@ -265,4 +326,5 @@ skiff_seccomp_cache_store (const uint8_t key[32], const struct skiff_seccomp_fil
       return;
     }
   skiff_debug ("seccomp: cached the compiled filter as %s/%s", dir, name);
+  prune (dfd);
 }

@@ -5,17 +5,26 @@
 
 load helpers
 
+# skiff's compiled-filter cache (root's default); entries a test adds are
+# removed by its teardown.
+SECCOMP_CACHE=/run/skiff/seccomp-cache
+
 setup() {
   setup_bundle
   LISTENER_PID=
+  CACHE_BEFORE=$(ls -A "$SECCOMP_CACHE" 2>/dev/null || true)
 }
 
 teardown() {
+  local e
   if [ -n "$LISTENER_PID" ]; then
     kill "$LISTENER_PID" 2>/dev/null || true
     wait "$LISTENER_PID" 2>/dev/null || true
   fi
   teardown_bundle
+  for e in $(ls -A "$SECCOMP_CACHE" 2>/dev/null); do
+    grep -qxF "$e" <<<"$CACHE_BEFORE" || rm -f "$SECCOMP_CACHE/$e"
+  done
 }
 
 # capmask N...: the /proc/self/status hex of a set holding capabilities N...
