@@ -305,9 +305,13 @@ oci_conv_str_map (oci_ctx *c, const oci_path *p, oci_json *v,
           oci_string_map_free (m);
           return -1;
         }
-      m->keys[i] = v->keys[i];
-      v->keys[i] = NULL;
       m->len = i + 1;
+      m->keys[i] = oci_json_take_key (v, i);
+      if (m->keys[i] == NULL)
+        {
+          oci_string_map_free (m);
+          return oci_fail (c, p, "out of memory");
+        }
     }
   oci_string_map_free (*out);
   *out = m;
@@ -391,9 +395,13 @@ oci_conv_str_set (oci_ctx *c, const oci_path *p, oci_json *v,
           oci_string_set_free (s);
           return oci_fail_type (c, &kp, "an object", v->items[i]);
         }
-      s->keys[i] = v->keys[i];
-      v->keys[i] = NULL;
       s->len = i + 1;
+      s->keys[i] = oci_json_take_key (v, i);
+      if (s->keys[i] == NULL)
+        {
+          oci_string_set_free (s);
+          return oci_fail (c, p, "out of memory");
+        }
     }
   oci_string_set_free (*out);
   *out = s;
@@ -443,11 +451,18 @@ oci_extra_take (oci_ctx *c, struct oci_extra **xp, oci_json *o, size_t i)
       x->values = v;
       x->cap = cap;
     }
-  x->keys[x->len] = o->keys[i];
-  x->values[x->len] = o->items[i];
+  x->keys[x->len] = oci_json_take_key (o, i);
+  if (x->keys[x->len] == NULL)
+    return oci_fail (c, NULL, "out of memory");
+  x->values[x->len] = oci_json_detach (o->items[i]);
+  if (x->values[x->len] == NULL)
+    {
+      free (x->keys[x->len]);
+      return oci_fail (c, NULL, "out of memory");
+    }
+  if (x->values[x->len] == o->items[i])
+    o->items[i] = NULL; /* heap tree: moved, not copied */
   x->len++;
-  o->keys[i] = NULL;
-  o->items[i] = NULL;
   return 0;
 }
 

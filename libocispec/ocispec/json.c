@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,7 +130,17 @@ utf8_valid (const unsigned char *s, size_t n)
 
       if (c < 0x80)
         {
-          i++;
+          /* Fast path: skip ASCII eight bytes at a time.  */
+          uint64_t w;
+          while (n - i >= 8)
+            {
+              memcpy (&w, s + i, 8);
+              if (w & UINT64_C (0x8080808080808080))
+                break;
+              i += 8;
+            }
+          if (n - i < 8 || s[i] < 0x80)
+            i++;
           continue;
         }
       if (c >= 0xc2 && c <= 0xdf)
@@ -162,6 +173,79 @@ utf8_valid (const unsigned char *s, size_t n)
   return true;
 }
 
+/* Parsed documents live in two arenas, which saves several thousand
+   malloc/free pairs on a big config.json: fixed-size nodes (walkable, so
+   the string buffers they own can be freed without recursion) and bytes
+   (keys, numbers, member arrays).  String values stay individually
+   malloc'd so converters can steal them.  Subtrees that outlive the
+   document (unknown keys) are moved to the heap by oci_json_detach.  */
+
+typedef struct chunk
+{
+  struct chunk *next;
+  size_t used, cap;
+  max_align_t data[];
+} chunk;
+
+struct oci_doc
+{
+  oci_json root; /* first: oci_json_free finds the doc from its root */
+  chunk *nodes;  /* arrays of oci_json */
+  chunk *bytes;
+};
+
+#define ARENA_ALIGN(n) (((n) + 15) & ~(size_t) 15)
+#define NODE_SIZE ARENA_ALIGN (sizeof (oci_json))
+
+static void *
+chunk_alloc (chunk **head, size_t size, size_t min_cap)
+{
+  chunk *c = *head;
+  void *p;
+
+  size = ARENA_ALIGN (size);
+  if (c == NULL || c->cap - c->used < size)
+    {
+      size_t cap = size > min_cap ? size : min_cap;
+      c = malloc (sizeof *c + cap);
+      if (c == NULL)
+        return NULL;
+      c->next = *head;
+      c->used = 0;
+      c->cap = cap;
+      *head = c;
+    }
+  p = (char *) c->data + c->used;
+  c->used += size;
+  return p;
+}
+
+static void
+doc_free (struct oci_doc *d)
+{
+  chunk *c, *next;
+  size_t i;
+
+  free (d->root.type == OCI_JSON_STRING ? d->root.s : NULL);
+  for (c = d->nodes; c != NULL; c = next)
+    {
+      for (i = 0; i < c->used; i += NODE_SIZE)
+        {
+          oci_json *n = (oci_json *) ((char *) c->data + i);
+          if (n->type == OCI_JSON_STRING)
+            free (n->s);
+        }
+      next = c->next;
+      free (c);
+    }
+  for (c = d->bytes; c != NULL; c = next)
+    {
+      next = c->next;
+      free (c);
+    }
+  free (d);
+}
+
 void
 oci_json_free (oci_json *v)
 {
@@ -169,6 +253,13 @@ oci_json_free (oci_json *v)
 
   if (v == NULL)
     return;
+  if (v->alloc == OCI_JSON_IN_DOC)
+    return; /* freed with its document */
+  if (v->alloc == OCI_JSON_DOC_ROOT)
+    {
+      doc_free ((struct oci_doc *) v);
+      return;
+    }
   free (v->s);
   if (v->items != NULL)
     for (i = 0; i < v->len; i++)
@@ -181,11 +272,93 @@ oci_json_free (oci_json *v)
   free (v);
 }
 
+/* Recursion is bounded by OCI_JSON_MAX_DEPTH.  */
+oci_json *
+oci_json_detach (oci_json *v)
+{
+  oci_json *h;
+  size_t i, n;
+
+  if (v->alloc == OCI_JSON_HEAP)
+    return v;
+  h = calloc (1, sizeof *h);
+  if (h == NULL)
+    return NULL;
+  h->type = v->type;
+  h->alloc = OCI_JSON_HEAP;
+  h->b = v->b;
+  switch (v->type)
+    {
+    case OCI_JSON_STRING:
+      h->s = v->s; /* move */
+      h->len = v->len;
+      v->s = NULL;
+      v->len = 0;
+      return h;
+    case OCI_JSON_NUMBER:
+      h->s = strndup (v->s, v->len);
+      h->len = v->len;
+      if (h->s == NULL)
+        {
+          free (h);
+          return NULL;
+        }
+      return h;
+    case OCI_JSON_ARRAY:
+    case OCI_JSON_OBJECT:
+      n = v->len ? v->len : 1;
+      h->items = calloc (n, sizeof *h->items);
+      if (v->type == OCI_JSON_OBJECT)
+        h->keys = calloc (n, sizeof *h->keys);
+      if (h->items == NULL || (v->type == OCI_JSON_OBJECT && h->keys == NULL))
+        break;
+      for (i = 0; i < v->len; i++)
+        {
+          h->len = i + 1;
+          if (h->keys != NULL && (h->keys[i] = strdup (v->keys[i])) == NULL)
+            break;
+          if ((h->items[i] = oci_json_detach (v->items[i])) == NULL)
+            break;
+        }
+      if (i < v->len)
+        break;
+      return h;
+    default:
+      return h;
+    }
+  oci_json_free (h);
+  return NULL;
+}
+
+char *
+oci_json_take_key (oci_json *o, size_t i)
+{
+  char *k;
+
+  if (o->alloc != OCI_JSON_HEAP)
+    return strdup (o->keys[i]);
+  k = o->keys[i];
+  o->keys[i] = NULL;
+  return k;
+}
+
+/* One open array/object.  Members are collected in scratch arrays that
+   are reused for the whole parse, then copied to the arena once the
+   container closes.  */
+struct level
+{
+  oci_json *node;
+  oci_json **items;
+  char **keys;
+  size_t len, cap;
+  char *pending_key;
+};
+
 struct pstate
 {
-  oci_json *root;
-  oci_json *stack[OCI_JSON_MAX_DEPTH];
-  char *pending_key[OCI_JSON_MAX_DEPTH];
+  struct oci_doc *doc;
+  bool have_root;
+  struct level lv[OCI_JSON_MAX_DEPTH];
   size_t depth;
   char *msg; /* our reason when a callback stopped the parse */
 };
@@ -199,8 +372,8 @@ ps_fail (struct pstate *ps, const char *msg, const char *key)
   /* Path of the innermost open container.  */
   for (i = 1; i < ps->depth; i++)
     {
-      oci_json *parent = ps->stack[i - 1];
-      if (parent->type == OCI_JSON_OBJECT)
+      struct level *parent = &ps->lv[i - 1];
+      if (parent->node->type == OCI_JSON_OBJECT)
         oci_buf_add_key (&b, parent->keys[parent->len - 1], b.len == 0);
       else
         {
@@ -225,96 +398,70 @@ ps_fail (struct pstate *ps, const char *msg, const char *key)
   return 0;
 }
 
-static int
-grow (oci_json *c, bool with_keys)
+static oci_json *
+new_node (struct pstate *ps, oci_json_type t)
 {
-  size_t cap;
-  void *p;
+  oci_json *v;
 
-  if (c->len < c->cap)
-    return 0;
-  cap = c->cap ? c->cap * 2 : 4;
-  p = realloc (c->items, cap * sizeof *c->items);
-  if (p == NULL)
-    return -1;
-  c->items = p;
-  if (with_keys)
+  if (!ps->have_root)
     {
-      p = realloc (c->keys, cap * sizeof *c->keys);
-      if (p == NULL)
-        return -1;
-      c->keys = p;
+      v = &ps->doc->root;
+      ps->have_root = true;
+      v->alloc = OCI_JSON_DOC_ROOT;
     }
-  c->cap = cap;
-  return 0;
+  else
+    {
+      v = chunk_alloc (&ps->doc->nodes, sizeof *v, 256 * NODE_SIZE);
+      if (v == NULL)
+        return NULL;
+      memset (v, 0, sizeof *v);
+      v->alloc = OCI_JSON_IN_DOC;
+    }
+  v->type = t;
+  return v;
 }
 
-/* Attach V to the current container (or make it the root).  Takes
-   ownership of V in every case.  */
+/* Attach V (already in the document) to the open container, if any.  */
 static int
 ps_add (struct pstate *ps, oci_json *v)
 {
-  oci_json *parent;
+  struct level *l;
 
   if (v == NULL)
     return ps_fail (ps, "out of memory", NULL);
   if (ps->depth == 0)
+    return 1;
+  l = &ps->lv[ps->depth - 1];
+  if (l->len == l->cap)
     {
-      ps->root = v;
-      return 1;
+      size_t cap = l->cap ? l->cap * 2 : 16;
+      oci_json **items = realloc (l->items, cap * sizeof *items);
+      char **keys;
+      if (items == NULL)
+        return ps_fail (ps, "out of memory", NULL);
+      l->items = items;
+      keys = realloc (l->keys, cap * sizeof *keys);
+      if (keys == NULL)
+        return ps_fail (ps, "out of memory", NULL);
+      l->keys = keys;
+      l->cap = cap;
     }
-  parent = ps->stack[ps->depth - 1];
-  if (grow (parent, parent->type == OCI_JSON_OBJECT) < 0)
-    {
-      oci_json_free (v);
-      return ps_fail (ps, "out of memory", NULL);
-    }
-  if (parent->type == OCI_JSON_OBJECT)
-    {
-      parent->keys[parent->len] = ps->pending_key[ps->depth - 1];
-      ps->pending_key[ps->depth - 1] = NULL;
-    }
-  parent->items[parent->len++] = v;
+  l->keys[l->len] = l->pending_key;
+  l->pending_key = NULL;
+  l->items[l->len++] = v;
   return 1;
-}
-
-static oci_json *
-node (oci_json_type t)
-{
-  oci_json *v = calloc (1, sizeof *v);
-  if (v != NULL)
-    v->type = t;
-  return v;
-}
-
-static oci_json *
-text_node (oci_json_type t, const char *s, size_t len)
-{
-  oci_json *v = node (t);
-  if (v == NULL)
-    return NULL;
-  v->s = malloc (len + 1);
-  if (v->s == NULL)
-    {
-      free (v);
-      return NULL;
-    }
-  memcpy (v->s, s, len);
-  v->s[len] = '\0';
-  v->len = len;
-  return v;
 }
 
 static int
 cb_null (void *ctx)
 {
-  return ps_add (ctx, node (OCI_JSON_NULL));
+  return ps_add (ctx, new_node (ctx, OCI_JSON_NULL));
 }
 
 static int
 cb_bool (void *ctx, int b)
 {
-  oci_json *v = node (OCI_JSON_BOOL);
+  oci_json *v = new_node (ctx, OCI_JSON_BOOL);
   if (v != NULL)
     v->b = b;
   return ps_add (ctx, v);
@@ -323,15 +470,40 @@ cb_bool (void *ctx, int b)
 static int
 cb_number (void *ctx, const char *s, size_t len)
 {
-  return ps_add (ctx, text_node (OCI_JSON_NUMBER, s, len));
+  struct pstate *ps = ctx;
+  oci_json *v = new_node (ps, OCI_JSON_NUMBER);
+
+  if (v == NULL)
+    return ps_fail (ps, "out of memory", NULL);
+  /* Numbers are never stolen: keep them in the arena (even the root's,
+     which the arena outlives anyway).  */
+  v->s = chunk_alloc (&ps->doc->bytes, len + 1, 16384);
+  if (v->s == NULL)
+    return ps_fail (ps, "out of memory", NULL);
+  memcpy (v->s, s, len);
+  v->s[len] = '\0';
+  v->len = len;
+  return ps_add (ps, v);
 }
 
 static int
 cb_string (void *ctx, const unsigned char *s, size_t len)
 {
+  struct pstate *ps = ctx;
+  oci_json *v;
+
   if (!utf8_valid (s, len))
-    return ps_fail (ctx, "invalid UTF-8 in string", NULL);
-  return ps_add (ctx, text_node (OCI_JSON_STRING, (const char *) s, len));
+    return ps_fail (ps, "invalid UTF-8 in string", NULL);
+  v = new_node (ps, OCI_JSON_STRING);
+  if (v == NULL)
+    return ps_fail (ps, "out of memory", NULL);
+  v->s = malloc (len + 1);
+  if (v->s == NULL)
+    return ps_fail (ps, "out of memory", NULL);
+  memcpy (v->s, s, len);
+  v->s[len] = '\0';
+  v->len = len;
+  return ps_add (ps, v);
 }
 
 static int
@@ -346,10 +518,12 @@ cb_open (struct pstate *ps, oci_json_type t)
                 OCI_JSON_MAX_DEPTH);
       return ps_fail (ps, msg, NULL);
     }
-  v = node (t);
+  v = new_node (ps, t);
   if (!ps_add (ps, v))
     return 0;
-  ps->stack[ps->depth++] = v;
+  ps->lv[ps->depth].node = v;
+  ps->lv[ps->depth].len = 0;
+  ps->depth++;
   return 1;
 }
 
@@ -376,10 +550,12 @@ cb_map_key (void *ctx, const unsigned char *key, size_t len)
     return ps_fail (ps, "object key contains a NUL character", NULL);
   if (!utf8_valid (key, len))
     return ps_fail (ps, "invalid UTF-8 in object key", NULL);
-  k = strndup ((const char *) key, len);
+  k = chunk_alloc (&ps->doc->bytes, len + 1, 16384);
   if (k == NULL)
     return ps_fail (ps, "out of memory", NULL);
-  ps->pending_key[ps->depth - 1] = k;
+  memcpy (k, key, len);
+  k[len] = '\0';
+  ps->lv[ps->depth - 1].pending_key = k;
   return 1;
 }
 
@@ -389,33 +565,61 @@ cmp_keys (const void *a, const void *b)
   return strcmp (*(char *const *) a, *(char *const *) b);
 }
 
+/* Move the members of the innermost container into the arena.  */
+static int
+ps_close (struct pstate *ps)
+{
+  struct level *l = &ps->lv[ps->depth - 1];
+  oci_json *v = l->node;
+
+  if (l->len > 0)
+    {
+      v->items = chunk_alloc (&ps->doc->bytes, l->len * sizeof *v->items,
+                              16384);
+      if (v->items == NULL)
+        return ps_fail (ps, "out of memory", NULL);
+      memcpy (v->items, l->items, l->len * sizeof *v->items);
+      if (v->type == OCI_JSON_OBJECT)
+        {
+          v->keys = chunk_alloc (&ps->doc->bytes, l->len * sizeof *v->keys,
+                                 16384);
+          if (v->keys == NULL)
+            return ps_fail (ps, "out of memory", NULL);
+          memcpy (v->keys, l->keys, l->len * sizeof *v->keys);
+        }
+    }
+  v->len = l->len;
+  ps->depth--;
+  return 1;
+}
+
 static int
 cb_end_map (void *ctx)
 {
   struct pstate *ps = ctx;
-  oci_json *o = ps->stack[ps->depth - 1];
+  struct level *l = &ps->lv[ps->depth - 1];
   const char *dup = NULL;
   size_t i, j;
 
   /* Pairwise for small objects, sorting for big ones: never quadratic.  */
-  if (o->len <= 16)
+  if (l->len <= 16)
     {
-      for (i = 1; i < o->len && dup == NULL; i++)
+      for (i = 1; i < l->len && dup == NULL; i++)
         for (j = 0; j < i; j++)
-          if (strcmp (o->keys[i], o->keys[j]) == 0)
+          if (strcmp (l->keys[i], l->keys[j]) == 0)
             {
-              dup = o->keys[i];
+              dup = l->keys[i];
               break;
             }
     }
   else
     {
-      char **sorted = malloc (o->len * sizeof *sorted);
+      char **sorted = malloc (l->len * sizeof *sorted);
       if (sorted == NULL)
         return ps_fail (ps, "out of memory", NULL);
-      memcpy (sorted, o->keys, o->len * sizeof *sorted);
-      qsort (sorted, o->len, sizeof *sorted, cmp_keys);
-      for (i = 1; i < o->len; i++)
+      memcpy (sorted, l->keys, l->len * sizeof *sorted);
+      qsort (sorted, l->len, sizeof *sorted, cmp_keys);
+      for (i = 1; i < l->len; i++)
         if (strcmp (sorted[i], sorted[i - 1]) == 0)
           {
             dup = sorted[i];
@@ -425,16 +629,13 @@ cb_end_map (void *ctx)
     }
   if (dup != NULL)
     return ps_fail (ps, "duplicate key", dup);
-  ps->depth--;
-  return 1;
+  return ps_close (ps);
 }
 
 static int
 cb_end_array (void *ctx)
 {
-  struct pstate *ps = ctx;
-  ps->depth--;
-  return 1;
+  return ps_close (ctx);
 }
 
 static const yajl_callbacks callbacks = {
@@ -562,9 +763,11 @@ oci_json_parse (const char *data, size_t len, const char *name, char **err)
       return NULL;
     }
 
-  h = yajl_alloc (&callbacks, NULL, &ps);
+  ps.doc = calloc (1, sizeof *ps.doc);
+  h = ps.doc ? yajl_alloc (&callbacks, NULL, &ps) : NULL;
   if (h == NULL)
     {
+      free (ps.doc);
       *err = fmt ("%s: out of memory", name);
       return NULL;
     }
@@ -582,6 +785,11 @@ oci_json_parse (const char *data, size_t len, const char *name, char **err)
   offset = st == yajl_status_ok ? len : yajl_get_bytes_consumed (h);
   if (st == yajl_status_ok)
     st = yajl_complete_parse (h);
+  for (i = 0; i < OCI_JSON_MAX_DEPTH; i++)
+    {
+      free (ps.lv[i].items);
+      free (ps.lv[i].keys);
+    }
   if (st != yajl_status_ok)
     {
       size_t line = line_of (data, len, offset);
@@ -598,15 +806,13 @@ oci_json_parse (const char *data, size_t len, const char *name, char **err)
           if (ye != NULL)
             yajl_free_error (h, ye);
         }
-      for (i = 0; i < OCI_JSON_MAX_DEPTH; i++)
-        free (ps.pending_key[i]);
       free (ps.msg);
-      oci_json_free (ps.root);
+      doc_free (ps.doc);
       yajl_free (h);
       return NULL;
     }
   yajl_free (h);
-  return ps.root;
+  return &ps.doc->root;
 }
 
 int

@@ -26,14 +26,23 @@ typedef enum
   OCI_JSON_OBJECT  /* keys/items/len; keys are unique */
 } oci_json_type;
 
+/* Where a node lives: parsed documents are arena-allocated as a whole;
+   oci_json_detach moves a subtree to the heap so it can outlive them.  */
+typedef enum
+{
+  OCI_JSON_HEAP,     /* node, s, keys, items all malloc'd */
+  OCI_JSON_IN_DOC,   /* inside a parsed document: freed with it */
+  OCI_JSON_DOC_ROOT  /* root of a parsed document: frees all of it */
+} oci_json_alloc;
+
 typedef struct oci_json oci_json;
 struct oci_json
 {
   oci_json_type type;
+  unsigned char alloc; /* oci_json_alloc */
   bool b;
   size_t len;
-  size_t cap;
-  char *s;
+  char *s;       /* strings: malloc'd in every mode, may be stolen */
   char **keys;
   oci_json **items;
 };
@@ -65,7 +74,14 @@ void oci_buf_add_path (oci_buf *b, const oci_path *p);
    OCI_JSON_MAX_DEPTH.  */
 oci_json *oci_json_parse (const char *data, size_t len, const char *name,
                           char **err);
+/* Frees a heap tree or a whole parsed document (given its root); a no-op
+   for other nodes of a document.  */
 void oci_json_free (oci_json *v);
+/* A heap copy of V that can outlive its document; V's strings are moved
+   into it.  NULL on ENOMEM.  */
+oci_json *oci_json_detach (oci_json *v);
+/* Key I of object O as a malloc'd string (moved or copied).  */
+char *oci_json_take_key (oci_json *o, size_t i);
 
 /* Read a whole file; errors are "PATH: open: ..." / "PATH: read: ...".  */
 int oci_read_file (const char *path, char **data, size_t *len, char **err);

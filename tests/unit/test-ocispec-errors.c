@@ -153,6 +153,7 @@ Test (errors, bad_utf8)
   const char surrogate[] = "{" V ",\n\"hostname\":\"\xed\xa0\x80\"}";
   const char too_big[] = "{" V ",\"hostname\":\"\xf4\x90\x80\x80\"}";
   const char bad_key[] = "{" V ",\"\xe0\x80\x80\":1}";
+  const char late[] = "{" V ",\"hostname\":\"0123456789abcdef\xc3\xa9\xed\xbf\xbf\"}";
 
   expect_config_error_n (doc, sizeof doc - 1, "config.json: line 1: ",
                          "invalid bytes in UTF8 string", NULL);
@@ -163,6 +164,7 @@ Test (errors, bad_utf8)
                          "config.json: line 2: invalid UTF-8 in string", NULL);
   expect_config_error_n (too_big, sizeof too_big - 1, "invalid UTF-8 in string", NULL);
   expect_config_error_n (bad_key, sizeof bad_key - 1, "invalid UTF-8 in object key", NULL);
+  expect_config_error_n (late, sizeof late - 1, "invalid UTF-8 in string", NULL);
   /* Escapes: unpaired surrogates are refused, pairs decode to UTF-8.  */
   expect_config_error ("{" V ",\"hostname\":\"\\ud800\"}",
                        "config.json: line 1: unpaired UTF-16 surrogate escape");
