@@ -89,9 +89,13 @@ parse_set (const char *field, char **names, size_t len, uint64_t *mask, skiff_er
   return 0;
 }
 
+static char *cap_upper_name (int v);
+
 int
 skiff_caps_parse (const oci_capabilities *c, struct skiff_caps *out, skiff_error_t *err)
 {
+  uint64_t bad;
+
   memset (out, 0, sizeof *out);
   if (c == NULL)
     return 0;
@@ -101,6 +105,24 @@ skiff_caps_parse (const oci_capabilities *c, struct skiff_caps *out, skiff_error
       || parse_set ("inheritable", c->inheritable, c->inheritable_len, &out->inheritable, err) < 0
       || parse_set ("ambient", c->ambient, c->ambient_len, &out->ambient, err) < 0)
     return -1;
+  /* capset(2) would refuse this in the child: say which capability.  */
+  if ((bad = out->effective & ~out->permitted) != 0)
+    {
+      cleanup_free char *n = cap_upper_name (__builtin_ctzll (bad));
+      return skiff_error_make (err, 0, "process.capabilities.effective: %s is not in the "
+                               "permitted set", n ? n : "?");
+    }
+  /* The kernel cannot raise these; runc warns and goes on, and configs
+     written for it rely on that.  */
+  bad = out->ambient & ~(out->permitted & out->inheritable);
+  for (int v = 0; bad && v < 64; v++)
+    if (bad & (UINT64_C (1) << v))
+      {
+        cleanup_free char *n = cap_upper_name (v);
+        skiff_warn ("process.capabilities.ambient: %s ignored, it is not in both the permitted "
+                    "and inheritable sets", n ? n : "?");
+      }
+  out->ambient &= ~bad;
   return 0;
 }
 
@@ -214,15 +236,8 @@ skiff_caps_set_final (const struct skiff_caps *c, skiff_error_t *err)
         continue;
       if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, v, 0, 0) < 0)
         {
-          int e = errno;
           cleanup_free char *n = cap_upper_name (v);
-          /* The kernel only allows ambient caps that are both permitted and
-             inheritable; say so instead of a bare EPERM.  */
-          if (e == EPERM && !((c->permitted & c->inheritable) & (UINT64_C (1) << v)))
-            ret = skiff_error_make (err, e, "process.capabilities.ambient: %s must also be in the "
-                                    "permitted and inheritable sets", n ? n : "capability");
-          else
-            ret = skiff_error_make (err, e, "raise ambient capability %s", n ? n : "?");
+          ret = skiff_error_sys (err, "raise ambient capability %s", n ? n : "?");
           goto out;
         }
     }

@@ -104,6 +104,24 @@ seccomp_profile() {
   [[ "$output" == *'process.capabilities.bounding: unknown capability "CAP_FOO"'* ]]
 }
 
+@test "caps: effective outside permitted is an error, ambient outside inheritable a warning" {
+  set_caps '["CAP_KILL","CAP_CHOWN"]' '["CAP_KILL","CAP_CHOWN"]' '["CAP_KILL"]' '[]' '[]'
+  run skiff run -b "$BUNDLE" ct1
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"process.capabilities.effective: CAP_CHOWN is not in the permitted set"* ]]
+
+  # runc raises what it can and warns about the rest; configs rely on it
+  set_caps '["CAP_KILL"]' '["CAP_KILL"]' '["CAP_KILL"]' '[]' '["CAP_KILL"]'
+  set_args "$PAYLOAD" caps
+  run skiff run -b "$BUNDLE" ct2
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"CAP_KILL ignored"* ]]
+  [[ "$output" == *"CapAmb:	0000000000000000"* ]]
+  [[ "$output" == *"CapEff:	$(capmask 5)"* ]]
+}
+
 @test "caps: without CAP_SYS_ADMIN mount fails with EPERM, with it it works" {
   set_args "$PAYLOAD" syscall mount /tmp
   run skiff run -b "$BUNDLE" ct1
