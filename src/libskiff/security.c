@@ -184,10 +184,11 @@ switch_user (struct skiff_security *s, skiff_error_t *err)
 {
   if (setgroups_denied ())
     {
+      /* As runc: a rootless user namespace cannot have them; go on.  */
       if (s->n_gids > 0)
-        return skiff_error_make (err, EPERM, "process.user.additionalGids: setgroups is denied in "
-                                 "this user namespace");
-      skiff_debug ("setgroups denied in the user namespace, supplementary groups left as they are");
+        skiff_warn ("process.user.additionalGids ignored: setgroups is denied in this user namespace");
+      else
+        skiff_debug ("setgroups denied in the user namespace, supplementary groups left as they are");
     }
   else if (setgroups (s->n_gids, s->gids) < 0)
     return skiff_error_sys (err, "setgroups");
