@@ -33,6 +33,10 @@ libocispec/ocispec/image.h: $(OCISPEC_GENERATOR) $(srcdir)/libocispec/defs/image
 libocispec/ocispec/image.c: $(OCISPEC_GENERATOR) $(srcdir)/libocispec/defs/image.def
 	$(OCISPEC_GEN_V) --source $(srcdir)/libocispec/defs/image.def $@
 
+# BUILT_SOURCES only covers all/check/install: make single targets work too.
+$(libocispec_libocispec_a_OBJECTS): libocispec/ocispec/runtime.h \
+	libocispec/ocispec/image.h
+
 OCISPEC_TEST_CFLAGS = $(AM_CFLAGS) $(YAJL_CFLAGS) \
 	-I$(top_builddir)/libocispec -I$(top_srcdir)/libocispec \
 	-DOCISPEC_TESTDATA='"$(abs_top_srcdir)/tests/data/ocispec"'
@@ -42,6 +46,7 @@ noinst_PROGRAMS += libocispec/bench-ocispec
 libocispec_bench_ocispec_SOURCES = libocispec/bench-ocispec.c
 libocispec_bench_ocispec_CFLAGS = $(OCISPEC_TEST_CFLAGS)
 libocispec_bench_ocispec_LDADD = libocispec/libocispec.a $(YAJL_LIBS)
+$(libocispec_bench_ocispec_OBJECTS): libocispec/ocispec/runtime.h
 
 bench-ocispec: libocispec/bench-ocispec$(EXEEXT)
 	libocispec/bench-ocispec$(EXEEXT) $(srcdir)/tests/data/ocispec/podman-config.json
@@ -56,4 +61,6 @@ tests_unit_test_ocispec_SOURCES = \
 tests_unit_test_ocispec_CFLAGS = $(OCISPEC_TEST_CFLAGS) $(CRITERION_CFLAGS)
 tests_unit_test_ocispec_LDADD = libocispec/libocispec.a \
 	$(CRITERION_LIBS) $(YAJL_LIBS)
+$(tests_unit_test_ocispec_OBJECTS): libocispec/ocispec/runtime.h \
+	libocispec/ocispec/image.h
 endif
