@@ -415,3 +415,29 @@ EOF
   [ "$status" -eq 0 ]
   [ "$output" = "started" ]
 }
+
+@test "seccomp: SCMP_ACT_KILL_PROCESS ends the process with SIGSYS" {
+  seccomp_profile '[{"names": ["getcwd"], "action": "SCMP_ACT_KILL_PROCESS"}]'
+  set_args "$PAYLOAD" syscall getcwd
+  run skiff run -b "$BUNDLE" ct1
+  echo "$output"
+  [ "$status" -eq $((128 + 31)) ]   # SIGSYS
+  [[ "$output" != *"errno="* && "$output" != *"ok"* ]]
+}
+
+@test "seccomp: filter flags are accepted and the filter still applies" {
+  seccomp_profile '[{"names": ["getcwd"], "action": "SCMP_ACT_ERRNO", "errnoRet": 99}]'
+  update_config '.linux.seccomp.flags = ["SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
+                                         "SECCOMP_FILTER_FLAG_TSYNC"]'
+  set_args "$PAYLOAD" syscall getcwd
+  run skiff run -b "$BUNDLE" ct1
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = "errno=99" ]
+
+  update_config '.linux.seccomp.flags = ["SECCOMP_FILTER_FLAG_BOGUS"]'
+  run skiff run -b "$BUNDLE" ct2
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *'linux.seccomp.flags: unknown flag "SECCOMP_FILTER_FLAG_BOGUS"'* ]]
+}
