@@ -41,6 +41,7 @@ struct skiff_security
   gid_t *gids;
   size_t n_gids;
   bool nnp;
+  bool userns;             /* the config asks for (or joins) a user namespace */
   char *selinux_label;     /* only when SELinux is enabled */
   char *apparmor_profile;  /* only when AppArmor is enabled */
   struct skiff_seccomp_filter *seccomp;
@@ -80,6 +81,10 @@ skiff_security_prepare (const oci_config *config, const oci_process *proc,
   *out = NULL;
   if (proc == NULL && config)
     proc = config->process;
+  if (config && config->linux)
+    for (size_t i = 0; i < config->linux->namespaces_len; i++)
+      if (config->linux->namespaces[i]->type && strcmp (config->linux->namespaces[i]->type, "user") == 0)
+        s->userns = true;
   if (proc)
     {
       if (proc->capabilities)
@@ -194,7 +199,7 @@ switch_user (struct skiff_security *s, skiff_error_t *err)
     {
       /* No /proc in the container to tell us "deny": clearing groups we
          cannot clear is what the denied case does anyway.  */
-      if (!(errno == EPERM && s->n_gids == 0))
+      if (!(errno == EPERM && s->n_gids == 0 && s->userns))
         return skiff_error_sys (err, "setgroups");
       skiff_debug ("setgroups: %s, supplementary groups left as they are", strerror (errno));
     }
