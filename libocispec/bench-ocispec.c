@@ -8,6 +8,8 @@
 
 #include "ocispec/runtime.h"
 
+#define ROUNDS 5
+
 static double
 now_us (void)
 {
@@ -20,13 +22,13 @@ int
 main (int argc, char **argv)
 {
   const char *path = argc > 1 ? argv[1] : OCISPEC_TESTDATA "/podman-config.json";
-  int iters = argc > 2 ? atoi (argv[2]) : 2000;
+  int iters = argc > 2 ? atoi (argv[2]) : 1000;
   char *err = NULL, *json, *data;
   oci_config *cfg;
   double t0, parse_us, gen_us;
   size_t len;
   FILE *f;
-  int i;
+  int i, r;
 
   f = fopen (path, "r");
   if (f == NULL)
@@ -47,35 +49,47 @@ main (int argc, char **argv)
   if (iters < 1)
     iters = 1;
 
-  /* Parse from memory: measures the parser, not the page cache.  */
-  t0 = now_us ();
-  for (i = 0; i < iters; i++)
+  /* Best of ROUNDS rounds: the build machines are shared and noisy.
+     Parse from memory: measures the parser, not the page cache.  */
+  parse_us = gen_us = 1e300;
+  cfg = NULL;
+  for (r = 0; r < ROUNDS; r++)
     {
-      cfg = oci_config_parse_data (data, len, path, &err);
-      if (cfg == NULL)
-        {
-          fprintf (stderr, "%s\n", err);
-          return 1;
-        }
-      if (i + 1 < iters)
-        oci_config_free (cfg);
-    }
-  parse_us = (now_us () - t0) / iters;
+      double t;
 
-  t0 = now_us ();
-  for (i = 0; i < iters; i++)
-    {
-      json = oci_config_generate_json (cfg, &err);
-      if (json == NULL)
+      t0 = now_us ();
+      for (i = 0; i < iters; i++)
         {
-          fprintf (stderr, "generate: %s\n", err);
-          return 1;
+          oci_config_free (cfg);
+          cfg = oci_config_parse_data (data, len, path, &err);
+          if (cfg == NULL)
+            {
+              fprintf (stderr, "%s\n", err);
+              return 1;
+            }
         }
-      free (json);
-    }
-  gen_us = (now_us () - t0) / iters;
+      t = (now_us () - t0) / iters;
+      if (t < parse_us)
+        parse_us = t;
 
-  printf ("%s: %zu bytes, %d iterations\n", path, len, iters);
+      t0 = now_us ();
+      for (i = 0; i < iters; i++)
+        {
+          json = oci_config_generate_json (cfg, &err);
+          if (json == NULL)
+            {
+              fprintf (stderr, "generate: %s\n", err);
+              return 1;
+            }
+          free (json);
+        }
+      t = (now_us () - t0) / iters;
+      if (t < gen_us)
+        gen_us = t;
+    }
+
+  printf ("%s: %zu bytes, best of %d rounds of %d\n", path, len, ROUNDS,
+          iters);
   printf ("parse:    %8.1f us/document\n", parse_us);
   printf ("generate: %8.1f us/document\n", gen_us);
   oci_config_free (cfg);

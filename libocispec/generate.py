@@ -612,7 +612,7 @@ class Gen:
             ind = "        "
         elif scalar:
             w("    (void) cp; /* only used for errors */")
-        w(ind + "oci_gen_key (g, %s);" % key)
+        w(ind + "oci_gen_keyn (g, %s, %d);" % (key, len(fl.key.encode())))
         if ty[0] == "string":
             w(ind + "oci_gen_str (g, &cp, %s);" % src)
         elif ty[0] == "bool":

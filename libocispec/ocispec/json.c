@@ -903,7 +903,9 @@ oci_gen_new (void)
       return NULL;
     }
   yajl_gen_config (g->y, yajl_gen_beautify, 0);
-  yajl_gen_config (g->y, yajl_gen_validate_utf8, 1);
+  /* oci_gen_str does a stricter UTF-8 check than yajl's; other strings
+     (keys, kept unknown members) were validated when parsed.  */
+  yajl_gen_config (g->y, yajl_gen_validate_utf8, 0);
   return g;
 }
 
@@ -996,8 +998,13 @@ oci_gen_array_close (oci_gen *g)
 void
 oci_gen_key (oci_gen *g, const char *key)
 {
-  GEN (g, NULL,
-       yajl_gen_string (g->y, (const unsigned char *) key, strlen (key)));
+  oci_gen_keyn (g, key, strlen (key));
+}
+
+void
+oci_gen_keyn (oci_gen *g, const char *key, size_t len)
+{
+  GEN (g, NULL, yajl_gen_string (g->y, (const unsigned char *) key, len));
 }
 
 void

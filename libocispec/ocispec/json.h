@@ -96,6 +96,7 @@ void oci_gen_map_close (oci_gen *g);
 void oci_gen_array_open (oci_gen *g);
 void oci_gen_array_close (oci_gen *g);
 void oci_gen_key (oci_gen *g, const char *key);
+void oci_gen_keyn (oci_gen *g, const char *key, size_t len);
 void oci_gen_str (oci_gen *g, const oci_path *p, const char *s);
 void oci_gen_bool (oci_gen *g, bool b);
 void oci_gen_int (oci_gen *g, int64_t i);

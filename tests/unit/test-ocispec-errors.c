@@ -356,3 +356,58 @@ Test (errors, image_types)
                          "object, got \"1\"");
   free (err);
 }
+
+/* Generation refuses structures it could not write back faithfully.  */
+Test (errors, generate_bad_structures)
+{
+  oci_config c = { 0 };
+  oci_process p = { 0 };
+  oci_rlimit *rl[2] = { NULL, NULL };
+  oci_rlimit r = { 0 };
+  char *env[2] = { (char *) "A=1", NULL };
+  char *k[1] = { (char *) "key" }, *v[1] = { NULL };
+  oci_string_map m = { k, v, 1 };
+  char *err = NULL;
+
+  c.oci_version = (char *) "1.2.0";
+  c.process = &p;
+  p.rlimits = rl;
+  p.rlimits_len = 2;
+  rl[0] = &r;
+  r.type = (char *) "RLIMIT_CORE";
+  cr_assert_null (oci_config_generate_json (&c, &err));
+  cr_assert_str_eq (err, "process.rlimits[1]: NULL array element");
+  free (err);
+
+  p.rlimits_len = 1;
+  p.env = env;
+  p.env_len = 2;
+  cr_assert_null (oci_config_generate_json (&c, &err));
+  cr_assert_str_eq (err, "process.env[1]: NULL string in array");
+  free (err);
+
+  p.env_len = 1;
+  c.annotations = &m;
+  cr_assert_null (oci_config_generate_json (&c, &err));
+  cr_assert_str_eq (err, "annotations: NULL key or value in map");
+  free (err);
+
+  c.annotations = NULL;
+  r.type = NULL;
+  cr_assert_null (oci_config_generate_json (&c, &err));
+  cr_assert_str_eq (err, "process.rlimits[0].type: required field missing");
+  free (err);
+
+  r.type = (char *) "RLIMIT_CORE";
+  r.hard = UINT64_MAX;
+  {
+    char *json = oci_config_generate_json (&c, &err);
+    cr_assert_str_eq (json, "{\"ociVersion\":\"1.2.0\",\"process\":{\"env\":[\"A=1\"],"
+                            "\"rlimits\":[{\"type\":\"RLIMIT_CORE\",\"soft\":0,"
+                            "\"hard\":18446744073709551615}]}}");
+    free (json);
+  }
+  cr_assert_null (oci_config_generate_json (NULL, &err));
+  cr_assert_str_eq (err, "no document");
+  free (err);
+}
