@@ -431,16 +431,20 @@ class Gen:
     def int_conv(self, kind, src, dst, path, ind):
         ctype, signed, lo, hi, what = INTS[kind]
         w = self.w
+        w(ind + "{")
         if signed:
-            w(ind + "int64_t t;")
-            w(ind + "if (oci_conv_i64 (c, %s, %s, %s, %s, %s, &t) < 0)"
+            w(ind + "  int64_t t;")
+            w()
+            w(ind + "  if (oci_conv_i64 (c, %s, %s, %s, %s, %s, &t) < 0)"
               % (path, src, lo, hi, cstr(what)))
         else:
-            w(ind + "uint64_t t;")
-            w(ind + "if (oci_conv_u64 (c, %s, %s, %s, %s, &t) < 0)"
+            w(ind + "  uint64_t t;")
+            w()
+            w(ind + "  if (oci_conv_u64 (c, %s, %s, %s, %s, &t) < 0)"
               % (path, src, hi, cstr(what)))
-        w(ind + "  goto fail;")
-        w(ind + "%s = (%s) t;" % (dst, ctype))
+        w(ind + "    goto fail;")
+        w(ind + "  %s = (%s) t;" % (dst, ctype))
+        w(ind + "}")
 
     def conv_func(self, t):
         T = self.T(t.name)
@@ -537,8 +541,6 @@ class Gen:
                   % (dst, dst))
                 w(ind + "  goto fail;")
             else:
-                w(ind + "size_t j;")
-                w()
                 w(ind + "if (m->type != OCI_JSON_ARRAY)")
                 w(ind + "  {")
                 w(ind + '    oci_fail_type (c, &cp, "an array", m);')
@@ -552,7 +554,7 @@ class Gen:
                 w(ind + '    oci_fail (c, &cp, "out of memory");')
                 w(ind + "    goto fail;")
                 w(ind + "  }")
-                w(ind + "for (j = 0; j < m->len; j++)")
+                w(ind + "for (size_t j = 0; j < m->len; j++)")
                 w(ind + "  {")
                 w(ind + "    oci_path ip = { &cp, NULL, j };")
                 if e[0] == "int":
