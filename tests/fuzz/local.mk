@@ -13,7 +13,7 @@ FUZZ_SECURITY_SRCS = tests/fuzz/fuzz-security.c \
 	src/libskiff/security.c src/libskiff/caps.c src/libskiff/seccomp.c \
 	src/libskiff/seccomp_cache.c src/libskiff/utils.c src/libskiff/error.c src/libskiff/log.c \
 	libocispec/ocispec/json.c libocispec/ocispec/convert.c
-EXTRA_DIST += tests/fuzz
+EXTRA_DIST += tests/fuzz/local.mk tests/fuzz/fuzz-security.c tests/fuzz/corpus
 CLEANFILES += tests/fuzz/fuzz-security
 
 tests/fuzz/fuzz-security: $(FUZZ_SECURITY_SRCS) $(OCISPEC_GENERATED)
