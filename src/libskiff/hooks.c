@@ -162,10 +162,10 @@ run_hook (const oci_hook *hook, const char *stage, size_t idx, const char *state
   int status = 0, ret = 0;
 
   if (hook->path == NULL || hook->path[0] != '/')
-    return skiff_error_make (err, EINVAL, "%s hook #%zu: path `%s` is not absolute", stage, idx,
+    return skiff_error_make (err, 0, "%s hook #%zu: path `%s` is not absolute", stage, idx,
                              hook->path ? hook->path : "");
   if (hook->timeout_present && hook->timeout <= 0)
-    return skiff_error_make (err, EINVAL, "%s hook #%zu `%s`: timeout %d must be greater than zero",
+    return skiff_error_make (err, 0, "%s hook #%zu `%s`: timeout %d must be greater than zero",
                              stage, idx, hook->path, hook->timeout);
 
   h.state_len = state ? strlen (state) : 0;

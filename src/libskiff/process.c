@@ -73,7 +73,7 @@ skiff_process_find_executable (const oci_process *proc, char **path, skiff_error
   int errnum = 0;
 
   if (proc == NULL || proc->args_len == 0 || proc->args[0] == NULL || proc->args[0][0] == '\0')
-    return skiff_error_make (err, EINVAL, "process.args must not be empty");
+    return skiff_error_make (err, 0, "process.args must not be empty");
   arg0 = proc->args[0];
 
   if (strchr (arg0, '/'))
@@ -161,10 +161,10 @@ check_rlimits (const oci_process *proc, skiff_error_t *err)
     {
       const oci_rlimit *r = proc->rlimits[i];
       if (rlimit_from_name (r->type) < 0)
-        return skiff_error_make (err, EINVAL, "process.rlimits[%zu]: unknown rlimit type `%s`", i,
+        return skiff_error_make (err, 0, "process.rlimits[%zu]: unknown rlimit type `%s`", i,
                                  r->type ? r->type : "");
       if (r->soft > r->hard)
-        return skiff_error_make (err, EINVAL, "process.rlimits[%zu]: %s soft limit %llu is greater than hard limit %llu",
+        return skiff_error_make (err, 0, "process.rlimits[%zu]: %s soft limit %llu is greater than hard limit %llu",
                                  i, r->type, (unsigned long long) r->soft, (unsigned long long) r->hard);
     }
   return 0;
@@ -212,7 +212,7 @@ personality_value (const oci_personality *p, unsigned long *out, skiff_error_t *
   else if (p->domain && strcmp (p->domain, "LINUX32") == 0)
     v = PER_LINUX32;
   else
-    return skiff_error_make (err, EINVAL, "linux.personality: unknown domain `%s`",
+    return skiff_error_make (err, 0, "linux.personality: unknown domain `%s`",
                              p->domain ? p->domain : "");
   for (size_t i = 0; i < p->flags_len; i++)
     {
@@ -221,7 +221,7 @@ personality_value (const oci_personality *p, unsigned long *out, skiff_error_t *
         if (strcmp (p->flags[i], personality_flags[j].name) == 0)
           break;
       if (j == n)
-        return skiff_error_make (err, EINVAL, "linux.personality: unknown flag `%s`", p->flags[i]);
+        return skiff_error_make (err, 0, "linux.personality: unknown flag `%s`", p->flags[i]);
       v |= personality_flags[j].value;
     }
   *out = v;
@@ -278,7 +278,7 @@ sched_attr_from (const oci_scheduler *s, struct skiff_sched_attr *a, skiff_error
     if (s->policy && strcmp (s->policy, sched_policies[i].name) == 0)
       break;
   if (i == n)
-    return skiff_error_make (err, EINVAL, "process.scheduler: unknown policy `%s`",
+    return skiff_error_make (err, 0, "process.scheduler: unknown policy `%s`",
                              s->policy ? s->policy : "");
   policy = sched_policies[i].value;
   a->sched_policy = policy;
@@ -290,14 +290,14 @@ sched_attr_from (const oci_scheduler *s, struct skiff_sched_attr *a, skiff_error
         if (strcmp (s->flags[f], sched_flag_names[j].name) == 0)
           break;
       if (j == m)
-        return skiff_error_make (err, EINVAL, "process.scheduler: unknown flag `%s`", s->flags[f]);
+        return skiff_error_make (err, 0, "process.scheduler: unknown flag `%s`", s->flags[f]);
       a->sched_flags |= sched_flag_names[j].value;
     }
 
   if (s->nice_present)
     {
       if (s->nice < -20 || s->nice > 19)
-        return skiff_error_make (err, EINVAL, "process.scheduler: nice %d is out of range [-20, 19]",
+        return skiff_error_make (err, 0, "process.scheduler: nice %d is out of range [-20, 19]",
                                  (int) s->nice);
       a->sched_nice = s->nice;
     }
@@ -305,12 +305,12 @@ sched_attr_from (const oci_scheduler *s, struct skiff_sched_attr *a, skiff_error
     {
       bool rt = policy == 1 || policy == 2;
       if (rt ? (s->priority < 1 || s->priority > 99) : s->priority != 0)
-        return skiff_error_make (err, EINVAL, "process.scheduler: priority %d is invalid for %s",
+        return skiff_error_make (err, 0, "process.scheduler: priority %d is invalid for %s",
                                  (int) s->priority, s->policy);
       a->sched_priority = s->priority;
     }
   if (policy == 6 && (! s->runtime_present || ! s->deadline_present))
-    return skiff_error_make (err, EINVAL, "process.scheduler: SCHED_DEADLINE needs runtime and deadline");
+    return skiff_error_make (err, 0, "process.scheduler: SCHED_DEADLINE needs runtime and deadline");
   a->sched_runtime = s->runtime;
   a->sched_deadline = s->deadline;
   a->sched_period = s->period;
@@ -330,10 +330,10 @@ ioprio_value (const oci_io_priority *p, int *out, skiff_error_t *err)
   else if (p->class && strcmp (p->class, "IOPRIO_CLASS_IDLE") == 0)
     cls = 3;
   else
-    return skiff_error_make (err, EINVAL, "process.ioPriority: unknown class `%s`",
+    return skiff_error_make (err, 0, "process.ioPriority: unknown class `%s`",
                              p->class ? p->class : "");
   if (p->priority < 0 || p->priority > 7)
-    return skiff_error_make (err, EINVAL, "process.ioPriority: priority %d is out of range [0, 7]",
+    return skiff_error_make (err, 0, "process.ioPriority: priority %d is out of range [0, 7]",
                              (int) p->priority);
   *out = (cls << 13) | p->priority;
   return 0;
@@ -371,9 +371,9 @@ check_sysctl_key (const oci_linux *linux, const char *key, skiff_error_t *err)
   else if (strcmp (key, "kernel.hostname") == 0 || strcmp (key, "kernel.domainname") == 0)
     ns = "uts";
   if (ns == NULL)
-    return skiff_error_make (err, EPERM, "sysctl `%s` is not in a separate kernel namespace", key);
+    return skiff_error_make (err, 0, "sysctl `%s` is not in a separate kernel namespace", key);
   if (! has_namespace (linux, ns))
-    return skiff_error_make (err, EPERM, "sysctl `%s` is not allowed without a %s namespace", key, ns);
+    return skiff_error_make (err, 0, "sysctl `%s` is not allowed without a %s namespace", key, ns);
   return 0;
 }
 
@@ -457,7 +457,7 @@ apply_sysctl (const oci_linux *linux, skiff_error_t *err)
         return ret;
       rel = sysctl_key_to_path (key);
       if (rel == NULL)
-        return skiff_error_make (err, EINVAL, "invalid sysctl key `%s`", key);
+        return skiff_error_make (err, 0, "invalid sysctl key `%s`", key);
 
       path = xasprintf ("/proc/sys/%s", rel);
       if (write_sysctl (AT_FDCWD, path, value) == 0)
@@ -510,16 +510,16 @@ skiff_process_parse_cpus (const char *list, cpu_set_t *set, skiff_error_t *err)
       char *end;
       unsigned long lo, hi;
       if (! isdigit ((unsigned char) *p))
-        return skiff_error_make (err, EINVAL, "invalid cpu list `%s`", list);
+        return skiff_error_make (err, 0, "invalid cpu list `%s`", list);
       lo = hi = strtoul (p, &end, 10);
       if (*end == '-')
         {
           if (! isdigit ((unsigned char) end[1]))
-            return skiff_error_make (err, EINVAL, "invalid cpu list `%s`", list);
+            return skiff_error_make (err, 0, "invalid cpu list `%s`", list);
           hi = strtoul (end + 1, &end, 10);
         }
       if (hi < lo || hi >= CPU_SETSIZE || (*end != ',' && *end != '\0'))
-        return skiff_error_make (err, EINVAL, "invalid cpu list `%s`", list);
+        return skiff_error_make (err, 0, "invalid cpu list `%s`", list);
       for (unsigned long c = lo; c <= hi; c++)
         CPU_SET (c, set);
       p = *end ? end + 1 : end;
@@ -546,7 +546,7 @@ apply_cwd (const char *cwd, skiff_error_t *err)
   if (cwd == NULL || cwd[0] == '\0')
     cwd = "/";
   if (cwd[0] != '/')
-    return skiff_error_make (err, EINVAL, "process.cwd `%s` is not an absolute path", cwd);
+    return skiff_error_make (err, 0, "process.cwd `%s` is not an absolute path", cwd);
   if (chdir (cwd) == 0)
     return 0;
   if (errno != ENOENT)
@@ -588,7 +588,7 @@ skiff_process_validate (const oci_config *config, skiff_error_t *err)
             return ret;
         }
       if (proc->cwd && proc->cwd[0] != '/')
-        return skiff_error_make (err, EINVAL, "process.cwd `%s` is not an absolute path", proc->cwd);
+        return skiff_error_make (err, 0, "process.cwd `%s` is not an absolute path", proc->cwd);
       if (proc->exec_cpu_affinity && proc->exec_cpu_affinity->initial)
         {
           cpu_set_t set;
@@ -613,7 +613,7 @@ skiff_process_validate (const oci_config *config, skiff_error_t *err)
           return ret;
         rel = sysctl_key_to_path (linux->sysctl->keys[i]);
         if (rel == NULL)
-          return skiff_error_make (err, EINVAL, "invalid sysctl key `%s`", linux->sysctl->keys[i]);
+          return skiff_error_make (err, 0, "invalid sysctl key `%s`", linux->sysctl->keys[i]);
       }
   return 0;
 }
@@ -698,7 +698,7 @@ int
 skiff_process_prepare_fds (int preserve_fds, skiff_error_t *err)
 {
   if (preserve_fds < 0)
-    return skiff_error_make (err, EINVAL, "invalid --preserve-fds %d", preserve_fds);
+    return skiff_error_make (err, 0, "invalid --preserve-fds %d", preserve_fds);
   /* The caller's fds stay where they are; make sure none of them was
      marked close-on-exec along the way.  */
   for (int fd = 3; fd < 3 + preserve_fds; fd++)
@@ -787,7 +787,7 @@ skiff_process_exec (const char *path, const oci_process *proc, int preserve_fds,
   cleanup_free char **argv = NULL;
 
   if (proc == NULL || proc->args_len == 0)
-    return skiff_error_make (err, EINVAL, "process.args must not be empty");
+    return skiff_error_make (err, 0, "process.args must not be empty");
   argv = xmalloc0 ((proc->args_len + 1) * sizeof (char *));
   for (size_t i = 0; i < proc->args_len; i++)
     argv[i] = proc->args[i];

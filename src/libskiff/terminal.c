@@ -200,7 +200,8 @@ static void
 copy_winsize (int from, int to)
 {
   struct winsize ws;
-  if (ioctl (from, TIOCGWINSZ, &ws) == 0)
+  /* 0x0 means nobody set a size (e.g. under script(1)): keep consoleSize. */
+  if (ioctl (from, TIOCGWINSZ, &ws) == 0 && (ws.ws_row || ws.ws_col))
     (void) ioctl (to, TIOCSWINSZ, &ws);
 }
 
@@ -219,6 +220,16 @@ pump (int in, int out)
   if (out >= 0)
     (void) write_all (out, buf, r);
   return r;
+}
+
+/* Our stdin ended: let a canonical-mode reader in the container see EOF
+   too (`echo x | skiff run` with a terminal), instead of hanging.  */
+static void
+send_eof (int master)
+{
+  struct termios t;
+  if (tcgetattr (master, &t) == 0 && (t.c_lflag & ICANON) && t.c_cc[VEOF] != _POSIX_VDISABLE)
+    (void) write_all (master, &t.c_cc[VEOF], 1);
 }
 
 struct proxy
@@ -278,7 +289,10 @@ skiff_terminal_proxy (int master, int pidfd, skiff_error_t *err)
       if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))
         {
           if (pump (STDIN_FILENO, master) == 0)
-            stdin_open = false;
+            {
+              stdin_open = false;
+              send_eof (master);
+            }
         }
       if (pfd[1].revents & (POLLIN | POLLHUP | POLLERR))
         {
