@@ -224,7 +224,12 @@ userns_for_mount (const oci_mount *m, skiff_error_t *err)
   close (ready[1]);
   close (hold[0]);
   char self[32] = "";
-  ssize_t n = read_all (ready[0], self, sizeof self - 1);
+  /* one write from the child; read_all would wait for EOF, which the
+     child holding on to its namespace never sends */
+  ssize_t n;
+  do
+    n = read (ready[0], self, sizeof self - 1);
+  while (n < 0 && errno == EINTR);
   close (ready[0]);
   int fd = -1;
   if (n <= 0 || self[0] == '\0')

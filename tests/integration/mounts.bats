@@ -214,3 +214,17 @@ mnt_line() {
   [ "${lines[0]}" = seeded ]
   [[ "${lines[1]}" == *tmpfs* ]]
 }
+
+@test "mounts: idmap bind mount shows the mapped owner" {
+  chown 0:0 "$HOSTSRC/file"
+  update_config '.mounts += [{destination: "/mnt/id", type: "bind", source: $s,
+      options: ["bind", "idmap"],
+      uidMappings: [{containerID: 0, hostID: 1000, size: 10}],
+      gidMappings: [{containerID: 0, hostID: 1000, size: 10}]}]' --arg s "$HOSTSRC"
+  sh_args 'stat -c "%u:%g" /mnt/id/file; grep " /mnt/id " /proc/self/mountinfo'
+  run skiff run -b "$BUNDLE" ct1
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "1000:1000" ]
+  [[ "${lines[1]}" == *idmapped* ]]
+  [ "$(stat -c %u:%g "$HOSTSRC/file")" = "0:0" ]
+}
