@@ -2,6 +2,10 @@
 #ifndef SKIFF_CONTAINER_H
 #define SKIFF_CONTAINER_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
 #include "context.h"
 #include "error.h"
 
@@ -16,6 +20,9 @@ int skiff_container_kill (struct skiff_context *ctx, int sig, bool all, skiff_er
 int skiff_container_delete (struct skiff_context *ctx, bool force, skiff_error_t *err);
 int skiff_container_pause (struct skiff_context *ctx, skiff_error_t *err);
 int skiff_container_resume (struct skiff_context *ctx, skiff_error_t *err);
+/* The container's processes: from its cgroup, or from its pid namespace
+   when it has no cgroup (just pid 1 when it shares ours).  */
+int skiff_container_pids (struct skiff_context *ctx, pid_t **pids, size_t *n, skiff_error_t *err);
 
 struct skiff_exec_opts
 {

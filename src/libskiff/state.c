@@ -66,10 +66,10 @@ skiff_validate_id (const char *id, skiff_error_t *err)
   size_t i, len;
 
   if (id == NULL || *id == '\0')
-    return skiff_error_make (err, EINVAL, "invalid container id: empty");
+    return skiff_error_plain (err, EINVAL, "invalid container id: empty");
   len = strlen (id);
   if (len > 1024)
-    return skiff_error_make (err, EINVAL, "invalid container id `%.32s...`: longer than 1024 bytes",
+    return skiff_error_plain (err, EINVAL, "invalid container id `%.32s...`: longer than 1024 bytes",
                              id);
   /* The id names a directory under --root: no separators, no dot-dirs.  */
   if (! isalnum ((unsigned char) id[0]) || strcmp (id, ".") == 0 || strcmp (id, "..") == 0)
@@ -82,7 +82,7 @@ skiff_validate_id (const char *id, skiff_error_t *err)
     }
   return 0;
 bad:
-  return skiff_error_make (err, EINVAL,
+  return skiff_error_plain (err, EINVAL,
                            "invalid container id `%s`: use letters, digits and _+-. only, "
                            "starting with a letter or digit",
                            id);
@@ -100,7 +100,7 @@ lock_dir (int fd, const char *id, skiff_error_t *err)
   if (fstat (fd, &st) < 0)
     return skiff_error_sys (err, "stat state of `%s`", id);
   if (st.st_nlink == 0)
-    return skiff_error_make (err, ENOENT, "container `%s` does not exist", id);
+    return skiff_error_plain (err, ENOENT, "container `%s` does not exist", id);
   return 0;
 }
 
@@ -113,7 +113,7 @@ skiff_state_create_dir (const char *root, const char *id, skiff_error_t *err)
   if (mkdir (path, 0700) < 0)
     {
       if (errno == EEXIST)
-        return skiff_error_make (err, EEXIST, "container `%s` already exists", id);
+        return skiff_error_plain (err, EEXIST, "container `%s` already exists", id);
       if (errno != ENOENT)
         return skiff_error_sys (err, "create state directory `%s`", path);
       /* First container under this root.  */
@@ -122,7 +122,7 @@ skiff_state_create_dir (const char *root, const char *id, skiff_error_t *err)
       if (mkdir (path, 0700) < 0)
         {
           if (errno == EEXIST)
-            return skiff_error_make (err, EEXIST, "container `%s` already exists", id);
+            return skiff_error_plain (err, EEXIST, "container `%s` already exists", id);
           return skiff_error_sys (err, "create state directory `%s`", path);
         }
     }
@@ -147,7 +147,7 @@ skiff_state_open_dir (const char *root, const char *id, skiff_error_t *err)
   if (fd < 0)
     {
       if (errno == ENOENT)
-        return skiff_error_make (err, ENOENT, "container `%s` does not exist", id);
+        return skiff_error_plain (err, ENOENT, "container `%s` does not exist", id);
       return skiff_error_sys (err, "open state directory `%s`", path);
     }
   if (lock_dir (fd, id, err) < 0)
@@ -286,6 +286,8 @@ skiff_state_write (int dirfd, const struct skiff_state *s, skiff_error_t *err)
   yajl_gen_integer (g, s->cgroup_manager);
   gen_str (g, "systemdCgroup");
   yajl_gen_bool (g, s->systemd_cgroup);
+  gen_str (g, "hasHooks");
+  yajl_gen_bool (g, s->has_hooks);
   yajl_gen_map_close (g);
   yajl_gen_map_close (g);
   buf = gen_finish (g, &len);
@@ -318,6 +320,7 @@ skiff_state_read (int dirfd, struct skiff_state **out, skiff_error_t *err)
   yajl_val root, ann, v;
   const char *ann_path[] = { "annotations", NULL };
   const char *sd_path[] = { "skiff", "systemdCgroup", NULL };
+  const char *hooks_path[] = { "skiff", "hasHooks", NULL };
   struct skiff_state *s;
   size_t i;
 
@@ -327,7 +330,7 @@ skiff_state_read (int dirfd, struct skiff_state **out, skiff_error_t *err)
   if (root == NULL || ! YAJL_IS_OBJECT (root))
     {
       yajl_tree_free (root);
-      return skiff_error_make (err, EINVAL, "state.json: invalid JSON: %s", errbuf);
+      return skiff_error_plain (err, EINVAL, "state.json: invalid JSON: %s", errbuf);
     }
   s = xmalloc0 (sizeof *s);
   s->id = tree_str (root, "id", NULL);
@@ -341,6 +344,8 @@ skiff_state_read (int dirfd, struct skiff_state **out, skiff_error_t *err)
   s->cgroup_manager = (int) tree_int (root, "skiff", "cgroupManager");
   v = yajl_tree_get (root, sd_path, yajl_t_any);
   s->systemd_cgroup = v && YAJL_IS_TRUE (v);
+  v = yajl_tree_get (root, hooks_path, yajl_t_any);
+  s->has_hooks = v && YAJL_IS_TRUE (v);
   ann = yajl_tree_get (root, ann_path, yajl_t_object);
   if (ann && ann->u.object.len)
     {
@@ -354,7 +359,7 @@ skiff_state_read (int dirfd, struct skiff_state **out, skiff_error_t *err)
   if (s->id == NULL)
     {
       skiff_state_free (s);
-      return skiff_error_make (err, EINVAL, "state.json: no `id`");
+      return skiff_error_plain (err, EINVAL, "state.json: no `id`");
     }
   *out = s;
   return 0;

@@ -16,6 +16,16 @@
 #include "error.h"
 #include "ocispec/runtime.h"
 
+/* An error whose text says it all: no strerror appended, errno kept for
+   callers that test it.  */
+#define skiff_error_plain(err, errnum, ...)                                  \
+  __extension__ ({                                                           \
+    int r_ = skiff_error_make ((err), 0, __VA_ARGS__);                       \
+    if ((err) && *(err))                                                     \
+      (*(err))->status = (errnum);                                           \
+    r_;                                                                      \
+  })
+
 enum skiff_status
 {
   SKIFF_STATUS_CREATING,
@@ -38,6 +48,7 @@ struct skiff_state
   char *created;                   /* RFC 3339 */
   char *owner;
   bool systemd_cgroup;
+  bool has_hooks;                  /* config.json has hooks: load it for them */
   oci_string_map *annotations;     /* owned copy */
 };
 

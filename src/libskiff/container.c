@@ -1,0 +1,794 @@
+/* skiff: `create` and `run`: one process clones the container directly.
+ *
+ * Parent: parse config -> state dir (locked) + minimal state.json ->
+ * security_prepare -> cgroup -> console socket -> exec.fifo + sync socket
+ * -> clone3 -> id maps / time offsets / cgroup / state with pid -> GO ->
+ * serve the child's requests (createRuntime hooks, seccomp fd) until READY
+ * (create) or EOF on the close-on-exec sync socket (run: the exec happened).
+ *
+ * The state dir and a minimal state.json exist before anything else is
+ * created, and the pid is recorded right after the clone, so a create that
+ * is killed at any step leaves something `delete --force` can clean up.
+ * The child only blocks on the sync socket until it gets GO (a dead parent
+ * means EOF, and the child exits) and on exec.fifo after it.  */
+#include <config.h>
+#include "container.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "container_internal.h"
+#include "hooks.h"
+#include "log.h"
+#include "namespaces.h"
+#include "process.h"
+#include "rootfs.h"
+#include "security.h"
+#include "state.h"
+#include "terminal.h"
+#include "utils.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+/* ---- sync protocol ------------------------------------------------------- */
+
+int
+skiff_sync_send (int sock, int type, int pid, int fd)
+{
+  struct sync_msg m = { .type = type, .pid = pid };
+  struct iovec iov = { .iov_base = &m, .iov_len = offsetof (struct sync_msg, text) };
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int))];
+    struct cmsghdr align;
+  } u;
+  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+  if (fd >= 0)
+    {
+      struct cmsghdr *c;
+      memset (&u, 0, sizeof u);
+      mh.msg_control = u.buf;
+      mh.msg_controllen = sizeof u.buf;
+      c = CMSG_FIRSTHDR (&mh);
+      c->cmsg_level = SOL_SOCKET;
+      c->cmsg_type = SCM_RIGHTS;
+      c->cmsg_len = CMSG_LEN (sizeof (int));
+      memcpy (CMSG_DATA (c), &fd, sizeof (int));
+    }
+  while (sendmsg (sock, &mh, MSG_NOSIGNAL) < 0)
+    if (errno != EINTR)
+      return -1;
+  return 0;
+}
+
+void
+skiff_sync_send_error (int sock, const skiff_error_t *err)
+{
+  struct sync_msg m = { .type = SYNC_ERROR };
+  size_t n;
+
+  m.errnum = err && *err ? (*err)->status : 0;
+  snprintf (m.text, sizeof m.text, "%s", err && *err ? (*err)->msg : "unknown error");
+  n = offsetof (struct sync_msg, text) + strlen (m.text) + 1;
+  while (send (sock, &m, n, MSG_NOSIGNAL) < 0 && errno == EINTR)
+    ;
+}
+
+int
+skiff_sync_recv (int sock, struct sync_msg *m, int *fd)
+{
+  struct iovec iov = { .iov_base = m, .iov_len = sizeof *m - 1 };
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int))];
+    struct cmsghdr align;
+  } u;
+  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                       .msg_controllen = sizeof u.buf };
+  struct cmsghdr *c;
+  ssize_t n;
+
+  if (fd)
+    *fd = -1;
+  do
+    n = recvmsg (sock, &mh, MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
+  if (n <= 0)
+    return (int) n;
+  ((char *) m)[n] = '\0';
+  for (c = CMSG_FIRSTHDR (&mh); c; c = CMSG_NXTHDR (&mh, c))
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+      {
+        int got;
+        memcpy (&got, CMSG_DATA (c), sizeof got);
+        if (fd)
+          *fd = got;
+        else
+          close (got);
+      }
+  if (n < (ssize_t) offsetof (struct sync_msg, text))
+    {
+      errno = EPROTO;
+      return -1;
+    }
+  return 1;
+}
+
+int
+skiff_sync_error (const struct sync_msg *m, skiff_error_t *err)
+{
+  int ret = skiff_error_make (err, 0, "%s", m->text);
+  if (*err && m->errnum > 0)
+    {
+      (*err)->status = m->errnum;
+      ret = -m->errnum;
+    }
+  return ret;
+}
+
+int
+skiff_sync_expect (int sock, int type, struct sync_msg *m, skiff_error_t *err)
+{
+  int r = skiff_sync_recv (sock, m, NULL);
+  if (r < 0)
+    return skiff_error_sys (err, "sync socket");
+  if (r == 0)
+    return skiff_error_plain (err, EPIPE, "sync socket: the other side exited");
+  if (m->type == SYNC_ERROR)
+    return skiff_sync_error (m, err);
+  if (m->type != type)
+    return skiff_error_plain (err, EPROTO, "sync socket: unexpected message %d (wanted %d)",
+                             m->type, type);
+  return 0;
+}
+
+int
+skiff_load_config (int dirfd, const char *path, oci_config **out, char **data, size_t *len,
+                   skiff_error_t *err)
+{
+  cleanup_free char *buf = NULL;
+  char *errstr = NULL;
+  size_t n;
+  oci_config *config;
+
+  if (read_file_at (dirfd, path, &buf, &n, err) < 0)
+    return -1;
+  config = oci_config_parse_data (buf, n, "config.json", &errstr);
+  if (config == NULL)
+    {
+      int ret = skiff_error_plain (err, EINVAL, "%s", errstr ? errstr : "config.json: invalid");
+      free (errstr);
+      return ret;
+    }
+  *out = config;
+  if (data)
+    *data = steal_pointer (&buf);
+  if (len)
+    *len = n;
+  return 0;
+}
+
+int
+skiff_exit_status (int wstatus)
+{
+  if (WIFEXITED (wstatus))
+    return WEXITSTATUS (wstatus);
+  if (WIFSIGNALED (wstatus))
+    return 128 + WTERMSIG (wstatus);
+  return 255;
+}
+
+/* ---- one create ------------------------------------------------------- */
+
+struct job
+{
+  struct skiff_context *ctx;
+  bool run_mode;            /* no exec.fifo: the child execs once ready */
+  oci_config *config;
+  char *config_data;
+  size_t config_len;
+  struct skiff_state state; /* annotations borrowed from config */
+  int dirfd;
+  struct skiff_security *sec;
+  struct skiff_cgroup *cg;
+  struct skiff_ns_plan plan;
+  int console_fd;           /* --console-socket connection */
+  int tty_sock[2];          /* run without --console-socket: master comes back here */
+  int sync[2];
+  int fifo_fd;
+  bool runtime_hooks;       /* prestart or createRuntime hooks exist */
+  bool placed;              /* CLONE_INTO_CGROUP worked */
+  bool got_go;
+  pid_t pid;
+  int pidfd;
+  int tty_master;
+};
+
+static void
+job_init (struct job *j, struct skiff_context *ctx, bool run_mode)
+{
+  memset (j, 0, sizeof *j);
+  j->ctx = ctx;
+  j->run_mode = run_mode;
+  j->dirfd = j->console_fd = j->fifo_fd = j->pidfd = j->tty_master = -1;
+  j->tty_sock[0] = j->tty_sock[1] = j->sync[0] = j->sync[1] = -1;
+  for (int k = 0; k < SKIFF_NS_COUNT; k++)
+    j->plan.join_fd[k] = -1;
+}
+
+static void
+close_fd (int *fd)
+{
+  if (*fd >= 0)
+    close (*fd);
+  *fd = -1;
+}
+
+static void
+job_release (struct job *j)
+{
+  close_fd (&j->console_fd);
+  close_fd (&j->tty_sock[0]);
+  close_fd (&j->tty_sock[1]);
+  close_fd (&j->sync[0]);
+  close_fd (&j->sync[1]);
+  close_fd (&j->fifo_fd);
+  skiff_ns_plan_close (&j->plan);
+  skiff_security_free (j->sec);
+  j->sec = NULL;
+}
+
+static void
+job_free (struct job *j)
+{
+  job_release (j);
+  close_fd (&j->dirfd);
+  close_fd (&j->pidfd);
+  close_fd (&j->tty_master);
+  skiff_cgroup_free (j->cg);
+  free (j->state.id);
+  free (j->state.bundle);
+  free (j->state.rootfs);
+  free (j->state.cgroup_path);
+  free (j->state.created);
+  free (j->config_data);
+  oci_config_free (j->config);
+}
+
+static size_t
+hooks_len (const oci_hooks *h, int which)
+{
+  if (h == NULL)
+    return 0;
+  switch (which)
+    {
+    case 0:
+      return h->prestart_len + h->create_runtime_len;
+    default:
+      return h->create_container_len + h->start_container_len + h->poststart_len
+             + h->poststop_len;
+    }
+}
+
+/* ---- the child ---------------------------------------------------------- */
+
+static int
+child_wait_go (struct job *j, skiff_error_t *err)
+{
+  struct sync_msg m;
+  if (j->got_go)
+    return 0;
+  if (skiff_sync_expect (j->sync[1], SYNC_GO, &m, err) < 0)
+    return -1;
+  j->state.pid = m.pid;
+  j->got_go = true;
+  return 0;
+}
+
+static int
+child_hooks (struct job *j, oci_hook **hooks, size_t n, const char *stage,
+             enum skiff_status status, skiff_error_t *err)
+{
+  cleanup_free char *json = NULL;
+  if (n == 0)
+    return 0;
+  json = skiff_state_oci_json (&j->state, status);
+  return skiff_hooks_run (hooks, n, stage, json, err);
+}
+
+static int
+child_setup (struct job *j, char **exec_path, skiff_error_t *err)
+{
+  const oci_config *config = j->config;
+  const oci_process *proc = config->process;
+  const oci_hooks *hooks = config->hooks;
+  uint64_t all = j->plan.clone_flags | j->plan.unshare_flags;
+  struct skiff_rootfs_opts ropts = {
+    .rootfs = j->state.rootfs,
+    .bundle = j->state.bundle,
+    .no_pivot = j->ctx->no_pivot,
+    .user_ns = j->plan.user_ns,
+    .console = proc->terminal,
+    .new_cgroup_ns = (all & CLONE_NEWCGROUP) != 0,
+  };
+  struct sync_msg m;
+  int notify_fd = -1, tty_out;
+  char c;
+
+  /* The state dir's flock is shared with our copy of its fd: holding it
+     would lock the container for as long as we wait for `start`.  */
+  close_fd (&j->dirfd);
+  close_fd (&j->sync[0]);
+  close_fd (&j->tty_sock[0]);
+
+  /* Id maps must exist before we act as root of a new user namespace, and
+     a cgroup namespace must be rooted at our final cgroup.  */
+  if ((j->plan.clone_flags & CLONE_NEWUSER)
+      || ((j->plan.unshare_flags & CLONE_NEWCGROUP) && ! j->placed))
+    if (child_wait_go (j, err) < 0)
+      return -1;
+
+  if (skiff_ns_join_child (&j->plan, err) < 0)
+    return -1;
+  if (j->plan.unshare_flags & CLONE_NEWUSER)
+    {
+      if (unshare (CLONE_NEWUSER) < 0)
+        return skiff_error_sys (err, "unshare user namespace");
+      if (skiff_sync_send (j->sync[1], SYNC_MAPS, 0, -1) < 0)
+        return skiff_error_sys (err, "sync socket");
+      if (child_wait_go (j, err) < 0)
+        return -1;
+    }
+  if (j->plan.unshare_flags & ~(uint64_t) CLONE_NEWUSER
+      && unshare ((int) (j->plan.unshare_flags & ~(uint64_t) CLONE_NEWUSER)) < 0)
+    return skiff_error_sys (err, "unshare namespaces");
+
+  if (j->plan.user_ns)
+    {
+      /* Become root of the user namespace (when mapped) so files we create
+         during setup belong to the container's root.  */
+      if (setresgid (0, 0, 0) == 0)
+        setgroups (0, NULL);
+      (void) setresuid (0, 0, 0);
+    }
+  if (setsid () < 0)
+    return skiff_error_sys (err, "setsid");
+  if (skiff_ns_set_hostname (config, err) < 0)
+    return -1;
+
+  if (skiff_rootfs_prepare (config, &ropts, err) < 0)
+    return -1;
+  if (j->runtime_hooks)
+    {
+      if (skiff_sync_send (j->sync[1], SYNC_PREPARED, 0, -1) < 0)
+        return skiff_error_sys (err, "sync socket");
+      if (skiff_sync_expect (j->sync[1], SYNC_HOOKS_DONE, &m, err) < 0)
+        return -1;
+    }
+  if (skiff_rootfs_pivot (config, &ropts, err) < 0)
+    return -1;
+
+  tty_out = j->console_fd >= 0 ? j->console_fd : j->tty_sock[1];
+  if (proc->terminal && tty_out >= 0)
+    {
+      if (skiff_terminal_setup (tty_out, proc, true, err) < 0)
+        return -1;
+      close_fd (&j->console_fd);
+      close_fd (&j->tty_sock[1]);
+    }
+
+  if (child_wait_go (j, err) < 0)
+    return -1;
+  if (hooks && child_hooks (j, hooks->create_container, hooks->create_container_len,
+                            "createContainer", SKIFF_STATUS_CREATING, err) < 0)
+    return -1;
+
+  if (skiff_process_apply (config, j->ctx->no_new_keyring, err) < 0)
+    return -1;
+  /* Before dropping privileges and before `start`: a missing executable
+     is a create error, as callers expect.  */
+  if (skiff_process_find_executable (proc, exec_path, err) < 0)
+    return -1;
+  if (skiff_security_apply (j->sec, proc, &notify_fd, err) < 0)
+    return -1;
+  if (notify_fd >= 0)
+    {
+      if (skiff_sync_send (j->sync[1], SYNC_SECCOMP_FD, 0, notify_fd) < 0)
+        return skiff_error_sys (err, "send seccomp listener fd");
+      close (notify_fd);
+    }
+
+  if (! j->run_mode)
+    {
+      ssize_t r;
+      if (skiff_sync_send (j->sync[1], SYNC_READY, 0, -1) < 0)
+        return skiff_error_sys (err, "sync socket");
+      do
+        r = read (j->fifo_fd, &c, 1);
+      while (r < 0 && errno == EINTR);
+      if (r != 1)
+        return skiff_error_sys (err, "wait for start on exec.fifo");
+      close_fd (&j->fifo_fd);
+    }
+
+  if (hooks && child_hooks (j, hooks->start_container, hooks->start_container_len,
+                            "startContainer", SKIFF_STATUS_CREATED, err) < 0)
+    return -1;
+  return skiff_process_prepare_fds (j->ctx->preserve_fds, err);
+}
+
+static void __attribute__ ((noreturn))
+child_main (struct job *j)
+{
+  skiff_error_t err = NULL;
+  cleanup_free char *path = NULL;
+
+  if (child_setup (j, &path, &err) == 0)
+    skiff_process_exec (path, j->config->process, j->ctx->preserve_fds, &err);
+  /* After `start` nobody reads the sync socket any more: say it on stderr
+     too when we are past READY.  */
+  skiff_sync_send_error (j->sync[1], &err);
+  if (! j->run_mode && j->fifo_fd < 0)
+    skiff_log_error ("container process", &err);
+  _exit (skiff_error_errno (&err) == ENOENT ? 127 : skiff_error_errno (&err) == EACCES ? 126 : 1);
+}
+
+/* ---- the parent ------------------------------------------------------ */
+
+static int
+prepare (struct job *j, skiff_error_t *err)
+{
+  struct skiff_context *ctx = j->ctx;
+  cleanup_free char *config_path = NULL;
+  const oci_process *proc;
+  uint64_t all;
+  struct stat st;
+
+  if (skiff_validate_id (ctx->id, err) < 0)
+    return -1;
+  config_path = ctx->config_file ? xstrdup (ctx->config_file)
+                                 : xasprintf ("%s/config.json", ctx->bundle ? ctx->bundle : ".");
+  if (skiff_load_config (AT_FDCWD, config_path, &j->config, &j->config_data, &j->config_len, err)
+      < 0)
+    return -1;
+  proc = j->config->process;
+  if (proc == NULL)
+    return skiff_error_plain (err, EINVAL, "config.json: process: missing");
+  if (proc->args_len == 0)
+    return skiff_error_plain (err, EINVAL, "config.json: process.args: must not be empty");
+  if (j->config->root == NULL || j->config->root->path == NULL)
+    return skiff_error_plain (err, EINVAL, "config.json: root.path: missing");
+
+  j->state.id = xstrdup (ctx->id);
+  j->state.bundle = xstrdup (ctx->bundle ? ctx->bundle : ".");
+  j->state.rootfs = j->config->root->path[0] == '/'
+                        ? xstrdup (j->config->root->path)
+                        : xasprintf ("%s/%s", j->state.bundle, j->config->root->path);
+  if (stat (j->state.rootfs, &st) < 0)
+    return skiff_error_sys (err, "rootfs `%s`", j->state.rootfs);
+  if (! S_ISDIR (st.st_mode))
+    return skiff_error_make (err, ENOTDIR, "rootfs `%s`", j->state.rootfs);
+
+  if (proc->terminal && ctx->console_socket == NULL && (! j->run_mode || ctx->detach))
+    return skiff_error_plain (err, EINVAL,
+                             "process.terminal is true: --console-socket is required when "
+                             "skiff does not stay attached");
+  if (skiff_ns_plan_init (j->config->linux, &j->plan, err) < 0)
+    return -1;
+  all = j->plan.clone_flags | j->plan.unshare_flags;
+  if ((j->config->hostname || j->config->domainname) && ! (all & CLONE_NEWUTS)
+      && j->plan.join_fd[SKIFF_NS_UTS] < 0)
+    return skiff_error_plain (err, EINVAL, "hostname needs a uts namespace (linux.namespaces)");
+  if (j->config->linux && j->config->linux->time_offsets && j->config->linux->time_offsets->len
+      && ! (all & CLONE_NEWTIME))
+    return skiff_error_plain (err, EINVAL, "linux.timeOffsets needs a new time namespace");
+  if (skiff_process_validate (j->config, err) < 0)
+    return -1;
+
+  j->runtime_hooks = hooks_len (j->config->hooks, 0) > 0;
+  j->state.has_hooks = j->runtime_hooks || hooks_len (j->config->hooks, 1) > 0;
+  j->state.annotations = j->config->annotations;
+  j->state.cgroup_manager = ctx->cgroup_manager;
+  j->state.systemd_cgroup = ctx->systemd_cgroup;
+  return 0;
+}
+
+static int
+parent_serve (struct job *j, skiff_error_t *err)
+{
+  struct sync_msg m;
+  int fd, r;
+
+  for (;;)
+    {
+      r = skiff_sync_recv (j->sync[0], &m, &fd);
+      if (r < 0)
+        return skiff_error_sys (err, "sync socket");
+      if (r == 0)
+        {
+          int st = 0;
+          if (j->run_mode)
+            return 0; /* close-on-exec: the container's process exec'd */
+          if (waitpid (j->pid, &st, 0) == j->pid)
+            {
+              j->pid = 0;
+              return skiff_error_make (err, 0, "container process exited early (status %d)",
+                                       skiff_exit_status (st));
+            }
+          return skiff_error_make (err, 0, "container process exited early");
+        }
+      switch (m.type)
+        {
+        case SYNC_ERROR:
+          return skiff_sync_error (&m, err);
+        case SYNC_READY:
+          return 0;
+        case SYNC_MAPS:
+          if (skiff_ns_write_id_maps (j->pid, j->config->linux, err) < 0)
+            return -1;
+          if (skiff_sync_send (j->sync[0], SYNC_GO, j->pid, -1) < 0)
+            return skiff_error_sys (err, "sync socket");
+          break;
+        case SYNC_PREPARED:
+          {
+            cleanup_free char *json = skiff_state_oci_json (&j->state, SKIFF_STATUS_CREATING);
+            const oci_hooks *h = j->config->hooks;
+            if (skiff_hooks_run (h->prestart, h->prestart_len, "prestart", json, err) < 0
+                || skiff_hooks_run (h->create_runtime, h->create_runtime_len, "createRuntime",
+                                    json, err) < 0)
+              return -1;
+            if (skiff_sync_send (j->sync[0], SYNC_HOOKS_DONE, 0, -1) < 0)
+              return skiff_error_sys (err, "sync socket");
+            break;
+          }
+        case SYNC_SECCOMP_FD:
+          {
+            cleanup_close int nfd = fd;
+            cleanup_free char *json = skiff_state_oci_json (&j->state, SKIFF_STATUS_CREATING);
+            if (nfd < 0)
+              return skiff_error_plain (err, EPROTO, "seccomp listener fd missing");
+            if (skiff_seccomp_send_listener (j->config->linux->seccomp, nfd, json, err) < 0)
+              return -1;
+            break;
+          }
+        default:
+          if (fd >= 0)
+            close (fd);
+          return skiff_error_plain (err, EPROTO, "sync socket: unexpected message %d", m.type);
+        }
+    }
+}
+
+static int
+launch (struct job *j, skiff_error_t *err)
+{
+  struct skiff_context *ctx = j->ctx;
+  const oci_process *proc = j->config->process;
+  bool split_user = (j->plan.unshare_flags & CLONE_NEWUSER) != 0;
+
+  if (skiff_security_prepare (j->config, proc, &j->sec, err) < 0)
+    return -1;
+  if (skiff_cgroup_create (j->config, ctx->id, ctx->cgroup_manager, &j->cg, err) < 0)
+    return -1;
+  if (j->cg)
+    {
+      j->state.cgroup_path = xstrdup (skiff_cgroup_path (j->cg));
+      if (skiff_state_write (j->dirfd, &j->state, err) < 0)
+        return -1;
+    }
+
+  if (proc->terminal && ctx->console_socket)
+    {
+      j->console_fd = skiff_console_socket_connect (ctx->console_socket, err);
+      if (j->console_fd < 0)
+        return -1;
+    }
+  else if (proc->terminal && socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, j->tty_sock) < 0)
+    return skiff_error_sys (err, "socketpair");
+
+  if (! j->run_mode)
+    {
+      if (mkfifoat (j->dirfd, "exec.fifo", 0600) < 0)
+        return skiff_error_sys (err, "mkfifo exec.fifo");
+      /* O_RDWR: opening does not wait for a writer, and `start` can open
+         it for writing as long as the container holds it.  */
+      j->fifo_fd = openat (j->dirfd, "exec.fifo", O_RDWR | O_CLOEXEC);
+      if (j->fifo_fd < 0)
+        return skiff_error_sys (err, "open exec.fifo");
+    }
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, j->sync) < 0)
+    return skiff_error_sys (err, "socketpair");
+  if (skiff_ns_join_parent (&j->plan, err) < 0)
+    return -1;
+
+  j->pid = skiff_clone (j->plan.clone_flags, j->cg ? skiff_cgroup_dirfd (j->cg) : -1, &j->pidfd,
+                        &j->placed, err);
+  if (j->pid < 0)
+    {
+      j->pid = 0;
+      return -1;
+    }
+  if (j->pid == 0)
+    child_main (j);
+
+  close_fd (&j->sync[1]);
+  close_fd (&j->fifo_fd);
+  close_fd (&j->console_fd);
+  close_fd (&j->tty_sock[1]);
+
+  if ((j->plan.clone_flags & CLONE_NEWUSER)
+      && skiff_ns_write_id_maps (j->pid, j->config->linux, err) < 0)
+    return -1;
+  if ((j->plan.clone_flags & CLONE_NEWTIME)
+      && skiff_ns_write_time_offsets (j->pid, j->config->linux, err) < 0)
+    return -1;
+  if (j->cg && ! j->placed && skiff_cgroup_enter (j->cg, j->pid, err) < 0)
+    return -1;
+  /* Record the pid before anything can block: from here a killed skiff
+     leaves a process `delete --force` finds.  */
+  j->state.pid = j->pid;
+  j->state.start_time = skiff_pid_start_time (j->pid);
+  if (skiff_state_write (j->dirfd, &j->state, err) < 0)
+    return -1;
+  if (! split_user && skiff_sync_send (j->sync[0], SYNC_GO, j->pid, -1) < 0)
+    return skiff_error_sys (err, "sync socket");
+  /* The copy `exec`, `start` and `delete` read (the bundle may change).  */
+  if (write_file_atomic_at (j->dirfd, "config.json", j->config_data, j->config_len, 0600, err) < 0)
+    return -1;
+
+  if (parent_serve (j, err) < 0)
+    return -1;
+  if (j->tty_sock[0] >= 0)
+    {
+      j->tty_master = skiff_terminal_receive (j->tty_sock[0], err);
+      if (j->tty_master < 0)
+        return -1;
+    }
+  if (ctx->pid_file && skiff_write_pid_file (ctx->pid_file, j->pid, err) < 0)
+    return -1;
+  return 0;
+}
+
+/* create (RUN_MODE false) or the create half of run.  On success the
+   container is created (or exec'd), J->dirfd still locked.  */
+static int
+do_create (struct job *j, skiff_error_t *err)
+{
+  if (prepare (j, err) < 0)
+    return skiff_error_wrap (err, "create %s", j->ctx->id);
+  j->state.created = skiff_rfc3339_now ();
+  j->dirfd = skiff_state_create_dir (j->ctx->state_root, j->ctx->id, err);
+  if (j->dirfd < 0)
+    return skiff_error_wrap (err, "create %s", j->ctx->id);
+  if (skiff_state_write (j->dirfd, &j->state, err) < 0 || launch (j, err) < 0)
+    {
+      skiff_error_t ignored = NULL;
+      if (j->pid > 0)
+        {
+          kill (j->pid, SIGKILL);
+          waitpid (j->pid, NULL, 0);
+        }
+      job_release (j);
+      skiff_container_destroy (j->ctx->state_root, j->dirfd, &j->state, NULL, false, &ignored);
+      skiff_error_free (&ignored);
+      return skiff_error_wrap (err, "create %s", j->ctx->id);
+    }
+  job_release (j);
+  return 0;
+}
+
+int
+skiff_container_create (struct skiff_context *ctx, skiff_error_t *err)
+{
+  struct job j;
+  int ret;
+
+  job_init (&j, ctx, false);
+  ret = do_create (&j, err);
+  job_free (&j);
+  return ret;
+}
+
+/* ---- run ------------------------------------------------------------- */
+
+static volatile pid_t forward_pid;
+
+static void
+forward_signal (int sig)
+{
+  int saved = errno;
+  if (forward_pid > 0)
+    kill (forward_pid, sig);
+  errno = saved;
+}
+
+static const int forwarded[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+
+int
+skiff_container_run (struct skiff_context *ctx, int *status, skiff_error_t *err)
+{
+  struct job j;
+  struct sigaction sa;
+  skiff_error_t ignored = NULL;
+  int wst = 0, ret;
+  size_t i;
+
+  *status = 0;
+  job_init (&j, ctx, true);
+  ret = do_create (&j, err);
+  if (ret < 0)
+    goto out;
+
+  if (j.config->hooks && j.config->hooks->poststart_len)
+    {
+      cleanup_free char *json = skiff_state_oci_json (&j.state, SKIFF_STATUS_RUNNING);
+      if (skiff_hooks_run (j.config->hooks->poststart, j.config->hooks->poststart_len,
+                           "poststart", json, &ignored) < 0)
+        {
+          skiff_warn ("%s", ignored->msg);
+          skiff_error_free (&ignored);
+        }
+    }
+  if (ctx->detach)
+    goto out;
+
+  forward_pid = j.pid;
+  memset (&sa, 0, sizeof sa);
+  sa.sa_handler = forward_signal;
+  sa.sa_flags = SA_RESTART;
+  sigemptyset (&sa.sa_mask);
+  for (i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+    if (! (j.tty_master >= 0 && forwarded[i] == SIGWINCH))
+      sigaction (forwarded[i], &sa, NULL);
+
+  /* Let `state`, `kill`, `ps` in while we wait.  */
+  flock (j.dirfd, LOCK_UN);
+  if (j.tty_master >= 0 && skiff_terminal_proxy (j.tty_master, j.pidfd, &ignored) < 0)
+    {
+      skiff_warn ("%s", ignored->msg);
+      skiff_error_free (&ignored);
+    }
+  while (waitpid (j.pid, &wst, 0) < 0)
+    if (errno != EINTR)
+      {
+        wst = 0;
+        break;
+      }
+  *status = skiff_exit_status (wst);
+  forward_pid = 0;
+
+  /* Delete it, unless someone did already.  */
+  while (flock (j.dirfd, LOCK_EX) < 0 && errno == EINTR)
+    ;
+  {
+    struct stat st;
+    if (fstat (j.dirfd, &st) == 0 && st.st_nlink > 0)
+      {
+        j.state.pid = 0; /* reaped: nothing to kill */
+        if (skiff_container_destroy (ctx->state_root, j.dirfd, &j.state, j.config,
+                                     ! (j.plan.clone_flags & CLONE_NEWPID), &ignored) < 0)
+          {
+            skiff_warn ("%s", ignored->msg);
+            skiff_error_free (&ignored);
+          }
+      }
+  }
+out:
+  job_free (&j);
+  return ret;
+}

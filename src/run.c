@@ -1,0 +1,21 @@
+/* skiff run: create + start + wait; exits with the container's status.  */
+#include <config.h>
+
+#include "commands.h"
+#include "container.h"
+
+/* In create.c.  */
+int skiff_parse_create_options (struct skiff_context *ctx, int argc, char **argv, bool run,
+                                skiff_error_t *err);
+
+int
+skiff_cmd_run (struct skiff_context *ctx, int argc, char **argv, skiff_error_t *err)
+{
+  int status = 0;
+  int ret = skiff_parse_create_options (ctx, argc, argv, true, err);
+  if (ret != 0)
+    return ret < 0 ? ret : 0;
+  if (skiff_container_run (ctx, &status, err) < 0)
+    return -1;
+  return status;
+}
