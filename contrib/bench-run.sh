@@ -48,12 +48,14 @@ bundle=$work/bundle
 mkdir -p "$bundle"/rootfs/{bin,dev,proc,sys,tmp,etc}
 cp "$HELPER" "$bundle/rootfs/bin/skiff-test-helper"
 "$SKIFF" spec --bundle "$bundle"
-jq '.process.args = ["/bin/skiff-test-helper", "true"] | .process.terminal = false' \
+# ociVersion 1.0.2: crun 1.8 and runc 1.1 reject configs newer than they know.
+jq '.ociVersion = "1.0.2" | .process.args = ["/bin/skiff-test-helper", "true"]
+    | .process.terminal = false' \
   "$bundle/config.json" >"$work/c.json"
 mv "$work/c.json" "$bundle/config.json"
 
-# name|command line for each runtime (state under $work, fixed id: each
-# run deletes its container, and --prepare clears leftovers).
+# Name, command line and cleanup for each runtime (state under $work; a
+# fixed id per runtime, since `run` deletes the container when it exits).
 declare -a names cmds preps
 add() {
   names+=("$1")
@@ -68,18 +70,23 @@ if command -v runc >/dev/null; then
   add runc "$(command -v runc) --root $work/runc"
 fi
 
-# Each runtime must run the bundle before it is timed.
+# Each runtime must run the bundle (twice: the id must be free again after
+# a run) before it is timed.
 for i in "${!names[@]}"; do
-  sh -c "${cmds[$i]} >/dev/null" || die "${names[$i]} cannot run the bench bundle: ${cmds[$i]}"
+  for _ in 1 2; do
+    sh -c "${cmds[$i]} >/dev/null" || die "${names[$i]} cannot run the bench bundle: ${cmds[$i]}"
+  done
 done
 
-# One hyperfine run for all, so they are measured under the same conditions
-# (hyperfine discards the commands' output).
+# One hyperfine run for all, so they are measured under the same conditions.
+# No shell (-N): the commands are a few ms long, shell spawning would blur
+# them.  No --prepare either: `run` deletes its container when it exits, and
+# a leftover would make the next run fail, which hyperfine reports.
 args=()
 for i in "${!names[@]}"; do
-  args+=(--prepare "${preps[$i]}" --command-name "${names[$i]}" "${cmds[$i]}")
+  args+=(--command-name "${names[$i]}" "${cmds[$i]}")
 done
-hyperfine --warmup 3 --runs "$RUNS" --export-json "$work/hf.json" --style basic "${args[@]}" >&2
+hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$work/hf.json" --style basic "${args[@]}" >&2
 
 median_ms() {
   jq -r --arg n "$1" '.results[] | select(.command == $n) | .median * 1000' "$work/hf.json"
