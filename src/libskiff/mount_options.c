@@ -212,3 +212,14 @@ skiff_mount_options_clear (struct skiff_mount_options *o)
   free (o->data);
   memset (o, 0, sizeof *o);
 }
+
+char **
+skiff_mount_option_names (void)
+{
+  size_t n = sizeof opt_defs / sizeof opt_defs[0], j = 0;
+  char **v = xmalloc0 ((n + 1) * sizeof *v);
+  for (size_t i = 0; i < n; i++)
+    if (opt_defs[i].kind != OPT_IGNORE)
+      v[j++] = xstrdup (opt_defs[i].name);
+  return v;
+}

@@ -48,5 +48,7 @@ struct skiff_mount_options
 int skiff_parse_mount_options (char *const *options, size_t n, struct skiff_mount_options *out,
                                skiff_error_t *err);
 void skiff_mount_options_clear (struct skiff_mount_options *o);
+/* Names of every option the parser knows (for `features`); strv_free it. */
+char **skiff_mount_option_names (void);
 
 #endif
