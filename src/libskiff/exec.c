@@ -1,0 +1,424 @@
+/* skiff exec: a new process in a running container.  It joins every
+   namespace of the container's pid 1 through a pidfd (pid and time in the
+   parent, since they apply to children; the rest in the child, in one
+   setns call), its cgroup (CLONE_INTO_CGROUP) and gets the container's
+   security settings applied to the merged process.  */
+#include <config.h>
+#include "container.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "container_internal.h"
+#include "log.h"
+#include "namespaces.h"
+#include "process.h"
+#include "security.h"
+#include "terminal.h"
+#include "utils.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+static const struct
+{
+  const char *name;
+  int flag;
+} ns_flags[] = {
+  { "user", CLONE_NEWUSER }, { "mount", CLONE_NEWNS },    { "pid", CLONE_NEWPID },
+  { "network", CLONE_NEWNET }, { "ipc", CLONE_NEWIPC },   { "uts", CLONE_NEWUTS },
+  { "cgroup", CLONE_NEWCGROUP }, { "time", CLONE_NEWTIME },
+};
+
+static int
+config_ns_flags (const oci_config *config)
+{
+  int flags = 0;
+  size_t i, k;
+
+  if (config->linux == NULL)
+    return 0;
+  for (i = 0; i < config->linux->namespaces_len; i++)
+    for (k = 0; k < sizeof ns_flags / sizeof ns_flags[0]; k++)
+      if (strcmp (config->linux->namespaces[i]->type, ns_flags[k].name) == 0)
+        flags |= ns_flags[k].flag;
+  return flags;
+}
+
+static void
+strv_append (char ***v, size_t *n, const char *s)
+{
+  *v = xrealloc (*v, (*n + 2) * sizeof (char *));
+  (*v)[(*n)++] = xstrdup (s);
+  (*v)[*n] = NULL;
+}
+
+/* The process to run: --process FILE, or the container's process with the
+   command line's overrides.  Replaces CONFIG->process.  */
+static int
+merge_process (oci_config *config, const struct skiff_exec_opts *o, skiff_error_t *err)
+{
+  oci_process *p;
+  size_t i;
+
+  if (o->process_file)
+    {
+      char *errstr = NULL;
+      p = oci_process_parse_file (o->process_file, &errstr);
+      if (p == NULL)
+        {
+          int ret = skiff_error_plain (err, EINVAL, "%s", errstr ? errstr : "invalid --process");
+          free (errstr);
+          return ret;
+        }
+      oci_process_free (config->process);
+      config->process = p;
+    }
+  else
+    {
+      p = config->process;
+      if (p == NULL)
+        p = config->process = xmalloc0 (sizeof *p);
+      if (o->args == NULL || o->args[0] == NULL)
+        return skiff_error_plain (err, EINVAL, "exec: no command given");
+      for (i = 0; i < p->args_len; i++)
+        free (p->args[i]);
+      free (p->args);
+      p->args = NULL;
+      p->args_len = 0;
+      for (i = 0; o->args[i]; i++)
+        strv_append (&p->args, &p->args_len, o->args[i]);
+      p->terminal = o->tty;
+      p->terminal_present = true;
+      free (p->command_line);
+      p->command_line = NULL;
+    }
+
+  if (o->cwd)
+    {
+      free (p->cwd);
+      p->cwd = xstrdup (o->cwd);
+    }
+  for (i = 0; o->env && o->env[i]; i++)
+    strv_append (&p->env, &p->env_len, o->env[i]);
+  if (o->user)
+    {
+      unsigned long long uid, gid = 0;
+      cleanup_free char *u = xstrdup (o->user);
+      char *colon = strchr (u, ':');
+      if (colon)
+        *colon++ = '\0';
+      if (parse_uint64 (u, &uid) < 0 || uid > UINT32_MAX
+          || (colon && (parse_uint64 (colon, &gid) < 0 || gid > UINT32_MAX)))
+        return skiff_error_plain (err, EINVAL, "--user `%s`: want UID[:GID] (numbers)", o->user);
+      if (p->user == NULL)
+        p->user = xmalloc0 (sizeof *p->user);
+      p->user->uid = (uint32_t) uid;
+      p->user->gid = (uint32_t) gid;
+      free (p->user->additional_gids);
+      p->user->additional_gids = NULL;
+      p->user->additional_gids_len = 0;
+    }
+  if (o->caps && o->caps[0])
+    {
+      oci_capabilities *c = p->capabilities;
+      if (c == NULL)
+        c = p->capabilities = xmalloc0 (sizeof *c);
+      for (i = 0; o->caps[i]; i++)
+        {
+          strv_append (&c->bounding, &c->bounding_len, o->caps[i]);
+          strv_append (&c->effective, &c->effective_len, o->caps[i]);
+          strv_append (&c->permitted, &c->permitted_len, o->caps[i]);
+          strv_append (&c->inheritable, &c->inheritable_len, o->caps[i]);
+          strv_append (&c->ambient, &c->ambient_len, o->caps[i]);
+        }
+    }
+  if (o->no_new_privs)
+    {
+      p->no_new_privileges = true;
+      p->no_new_privileges_present = true;
+    }
+  if (o->process_label)
+    {
+      free (p->selinux_label);
+      p->selinux_label = xstrdup (o->process_label);
+    }
+  if (o->apparmor)
+    {
+      free (p->apparmor_profile);
+      p->apparmor_profile = xstrdup (o->apparmor);
+    }
+  if (p->args_len == 0)
+    return skiff_error_plain (err, EINVAL, "exec: process.args must not be empty");
+  return 0;
+}
+
+struct xjob
+{
+  struct skiff_context *ctx;
+  oci_config *config;
+  struct skiff_security *sec;
+  int pidfd;         /* of the container's pid 1 */
+  int child_flags;   /* namespaces joined by the child */
+  bool user_ns;
+  int sync[2];
+  int console_fd;
+  int tty_sock[2];
+};
+
+static int
+exec_child_setup (struct xjob *x, char **path, skiff_error_t *err)
+{
+  const oci_process *proc = x->config->process;
+  int notify_fd = -1, tty_out;
+
+  if (x->child_flags && setns (x->pidfd, x->child_flags) < 0)
+    return skiff_error_sys (err, "join the container's namespaces");
+  close (x->pidfd);
+  if (x->user_ns)
+    {
+      if (setresgid (0, 0, 0) == 0)
+        setgroups (0, NULL);
+      (void) setresuid (0, 0, 0);
+    }
+  tty_out = x->console_fd >= 0 ? x->console_fd : x->tty_sock[1];
+  if (proc->terminal && tty_out >= 0)
+    {
+      if (setsid () < 0)
+        return skiff_error_sys (err, "setsid");
+      if (skiff_terminal_setup (tty_out, proc, false, err) < 0)
+        return -1;
+    }
+  if (skiff_process_apply (x->config, true, err) < 0)
+    return -1;
+  if (skiff_process_find_executable (proc, path, err) < 0)
+    return -1;
+  if (skiff_security_apply (x->sec, proc, &notify_fd, err) < 0)
+    return -1;
+  if (notify_fd >= 0)
+    close (notify_fd);
+  return skiff_process_prepare_fds (x->ctx->preserve_fds, err);
+}
+
+static volatile pid_t forward_pid;
+
+static void
+forward_signal (int sig)
+{
+  int saved = errno;
+  if (forward_pid > 0)
+    kill (forward_pid, sig);
+  errno = saved;
+}
+
+static int
+exec_in (struct skiff_context *ctx, struct skiff_container *c, const struct skiff_exec_opts *o,
+         int *status, skiff_error_t *err)
+{
+  struct xjob x = { .ctx = ctx, .pidfd = -1, .sync = { -1, -1 }, .console_fd = -1,
+                    .tty_sock = { -1, -1 } };
+  struct skiff_cgroup *cg = NULL;
+  cleanup_close int my_pidfd = -1;
+  cleanup_close int master = -1;
+  int ns, ret = -1, wst = 0;
+  bool placed = false;
+  pid_t pid = -1;
+  struct sync_msg m;
+  int r;
+
+  if (skiff_load_config (c->dirfd, "config.json", &x.config, NULL, NULL, err) < 0)
+    return -1;
+  if (merge_process (x.config, o, err) < 0)
+    goto out;
+  /* Done once by create; /proc/sys may well be read-only by now.  */
+  if (x.config->linux)
+    {
+      oci_string_map_free (x.config->linux->sysctl);
+      x.config->linux->sysctl = NULL;
+    }
+  if (x.config->process->terminal && ctx->console_socket == NULL && ctx->detach)
+    {
+      skiff_error_plain (err, EINVAL, "--tty with --detach needs --console-socket");
+      goto out;
+    }
+  if (skiff_security_prepare (x.config, x.config->process, &x.sec, err) < 0)
+    goto out;
+
+  x.pidfd = (int) syscall (SYS_pidfd_open, c->state->pid, 0);
+  if (x.pidfd < 0)
+    {
+      skiff_error_sys (err, "pidfd_open %d", (int) c->state->pid);
+      goto out;
+    }
+  fcntl (x.pidfd, F_SETFD, FD_CLOEXEC);
+  if (! skiff_state_pid_alive (c->state))
+    {
+      skiff_error_plain (err, ESRCH, "the container is not running");
+      goto out;
+    }
+  ns = config_ns_flags (x.config);
+  x.user_ns = (ns & CLONE_NEWUSER) != 0;
+  x.child_flags = ns & ~(CLONE_NEWPID | CLONE_NEWTIME);
+  if ((ns & (CLONE_NEWPID | CLONE_NEWTIME)) && setns (x.pidfd, ns & (CLONE_NEWPID | CLONE_NEWTIME)) < 0)
+    {
+      skiff_error_sys (err, "join the container's pid/time namespace");
+      goto out;
+    }
+  if (c->state->cgroup_path && skiff_cgroup_open (c->state->cgroup_path, &cg, err) < 0)
+    goto out;
+
+  if (x.config->process->terminal)
+    {
+      if (ctx->console_socket)
+        {
+          x.console_fd = skiff_console_socket_connect (ctx->console_socket, err);
+          if (x.console_fd < 0)
+            goto out;
+        }
+      else if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, x.tty_sock) < 0)
+        {
+          skiff_error_sys (err, "socketpair");
+          goto out;
+        }
+    }
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, x.sync) < 0)
+    {
+      skiff_error_sys (err, "socketpair");
+      goto out;
+    }
+
+  pid = skiff_clone (0, cg ? skiff_cgroup_dirfd (cg) : -1, &my_pidfd, &placed, err);
+  if (pid < 0)
+    goto out;
+  if (pid == 0)
+    {
+      skiff_error_t cerr = NULL;
+      cleanup_free char *path = NULL;
+      close (x.sync[0]);
+      close (c->dirfd); /* the container's lock is shared with this fd */
+      if (exec_child_setup (&x, &path, &cerr) == 0)
+        skiff_process_exec (path, x.config->process, ctx->preserve_fds, &cerr);
+      skiff_sync_send_error (x.sync[1], &cerr);
+      _exit (skiff_error_errno (&cerr) == ENOENT ? 127 : skiff_error_errno (&cerr) == EACCES ? 126 : 1);
+    }
+  close (x.sync[1]);
+  x.sync[1] = -1;
+  if (x.tty_sock[1] >= 0)
+    close (x.tty_sock[1]), x.tty_sock[1] = -1;
+  if (cg && ! placed && skiff_cgroup_enter (cg, pid, err) < 0)
+    goto kill_child;
+
+  /* EOF: the process exec'd (the socket is close-on-exec).  */
+  r = skiff_sync_recv (x.sync[0], &m, NULL);
+  if (r < 0)
+    {
+      skiff_error_sys (err, "sync socket");
+      goto kill_child;
+    }
+  if (r > 0)
+    {
+      if (m.type == SYNC_ERROR)
+        skiff_sync_error (&m, err);
+      else
+        skiff_error_plain (err, EPROTO, "sync socket: unexpected message %d", m.type);
+      goto kill_child;
+    }
+  if (x.tty_sock[0] >= 0)
+    {
+      master = skiff_terminal_receive (x.tty_sock[0], err);
+      if (master < 0)
+        goto kill_child;
+    }
+  if (ctx->pid_file && skiff_write_pid_file (ctx->pid_file, pid, err) < 0)
+    goto kill_child;
+
+  ret = 0;
+  *status = 0;
+  if (ctx->detach)
+    goto out;
+
+  /* Attached: forward signals, unlock the container and wait.  */
+  {
+    static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+    struct sigaction sa;
+    skiff_error_t ignored = NULL;
+    size_t i;
+
+    forward_pid = pid;
+    memset (&sa, 0, sizeof sa);
+    sa.sa_handler = forward_signal;
+    sa.sa_flags = SA_RESTART;
+    for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+      if (! (master >= 0 && sigs[i] == SIGWINCH))
+        sigaction (sigs[i], &sa, NULL);
+    flock (c->dirfd, LOCK_UN);
+    if (master >= 0 && skiff_terminal_proxy (master, my_pidfd, &ignored) < 0)
+      {
+        skiff_warn ("%s", ignored->msg);
+        skiff_error_free (&ignored);
+      }
+    while (waitpid (pid, &wst, 0) < 0)
+      if (errno != EINTR)
+        break;
+    forward_pid = 0;
+    *status = skiff_exit_status (wst);
+  }
+  goto out;
+
+kill_child:
+  kill (pid, SIGKILL);
+  waitpid (pid, NULL, 0);
+out:
+  if (x.pidfd >= 0)
+    close (x.pidfd);
+  for (int i = 0; i < 2; i++)
+    {
+      if (x.sync[i] >= 0)
+        close (x.sync[i]);
+      if (x.tty_sock[i] >= 0)
+        close (x.tty_sock[i]);
+    }
+  if (x.console_fd >= 0)
+    close (x.console_fd);
+  skiff_cgroup_free (cg);
+  skiff_security_free (x.sec);
+  oci_config_free (x.config);
+  return ret;
+}
+
+int
+skiff_container_exec (struct skiff_context *ctx, const struct skiff_exec_opts *opts, int *status,
+                      skiff_error_t *err)
+{
+  struct skiff_container c;
+  int ret;
+
+  *status = 0;
+  if (skiff_container_open (ctx, &c, err) < 0)
+    return skiff_error_wrap (err, "exec %s", ctx->id);
+  if (c.status != SKIFF_STATUS_RUNNING && c.status != SKIFF_STATUS_CREATED)
+    {
+      ret = skiff_error_plain (err, EINVAL, "exec %s: container is %s", ctx->id,
+                               skiff_status_name (c.status));
+      skiff_container_close (&c);
+      return ret;
+    }
+  ret = exec_in (ctx, &c, opts, status, err);
+  if (ret < 0)
+    skiff_error_wrap (err, "exec %s", ctx->id);
+  skiff_container_close (&c);
+  return ret;
+}
