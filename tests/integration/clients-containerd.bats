@@ -222,7 +222,9 @@ wait_task() {
   [ "$status" -eq 0 ]
   wait_task skiff-cd5 RUNNING
 
-  run ctrc tasks kill -s SIGTERM skiff-cd5
+  # SIGKILL: the payload is pid 1 of its pid namespace without handlers,
+  # the kernel would drop SIGTERM.
+  run ctrc tasks kill -s SIGKILL skiff-cd5
   [ "$status" -eq 0 ]
   wait_task skiff-cd5 STOPPED
   run ctrc tasks rm skiff-cd5
