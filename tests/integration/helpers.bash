@@ -134,7 +134,15 @@ update_config() {
 
 # set_args ARG...: set .process.args, e.g. set_args /bin/skiff-test-helper ids
 set_args() {
-  update_config '.process.args = $ARGS.positional' --args "$@"
+  # One --arg per element: jq would parse `--args` values such as -c as its
+  # own options.
+  local i=0 a expr= opts=()
+  for a in "$@"; do
+    opts+=(--arg "a$i" "$a")
+    expr+="${expr:+, }\$a$i"
+    i=$((i + 1))
+  done
+  update_config ".process.args = [$expr]" "${opts[@]}"
 }
 
 # Print the container's status (`skiff state` .status), or nothing.
