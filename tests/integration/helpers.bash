@@ -16,7 +16,7 @@
 # After setup_bundle: $BUNDLE (bundle dir with rootfs/ and config.json),
 # $ROOT (a fresh --root state dir), $PAYLOAD (/bin/skiff-test-helper).
 
-SKIFF_SRCDIR=${SKIFF_SRCDIR:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}
+SKIFF_SRCDIR=${SKIFF_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 if [ -z "${SKIFF_BUILDDIR:-}" ]; then
   if [ -x "$PWD/skiff" ]; then SKIFF_BUILDDIR=$PWD; else SKIFF_BUILDDIR=$SKIFF_SRCDIR; fi
 fi
