@@ -30,6 +30,7 @@
 
 #include "cgroup.h"
 #include "container_internal.h"
+#include "exe_guard.h"
 #include "hooks.h"
 #include "log.h"
 #include "namespaces.h"
@@ -335,6 +336,7 @@ child_setup (struct job *j, char **exec_path, skiff_error_t *err)
   close_fd (&j->dirfd);
   close_fd (&j->sync[0]);
   close_fd (&j->tty_sock[0]);
+  skiff_exe_guard_child_start (j->plan.user_ns);
 
   /* Id maps must exist before we act as root of a new user namespace, and
      a cgroup namespace must be rooted at our final cgroup.  */

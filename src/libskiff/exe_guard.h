@@ -1,0 +1,28 @@
+/* skiff: keep the host skiff binary out of the container's reach
+   (CVE-2019-5736 class).  The container program is executed by a tiny
+   static stub running from a sealed memfd, so no path through
+   /proc/self/exe (a `#!/proc/self/exe` script, a symlink to it, an ELF
+   interpreter pointing to it) leads to skiff's own file; and the child
+   stays non-dumpable until then, so other container processes cannot open
+   /proc/<child>/exe either.  */
+#ifndef SKIFF_EXE_GUARD_H
+#define SKIFF_EXE_GUARD_H
+
+#include <stdbool.h>
+
+/* Replacement for the final execve(PATH, ARGV, ENVP) of a container
+   process: runs PATH through the stub.  Falls back to a plain execve when
+   the stub cannot run (no memfd, memfd exec forbidden by vm.memfd_noexec,
+   execveat denied by seccomp, a build without a stub).  Only returns on
+   error, with errno set.  */
+int skiff_exe_guard_execve (const char *path, char *const argv[], char *const envp[]);
+
+/* Call first thing in a container child (run/create and exec): marks it
+   non-dumpable, so /proc/<pid>/exe, /proc/<pid>/fd, /proc/<pid>/mem are
+   closed to unprivileged processes until execve resets the flag.  Not in
+   a user namespace (NEW_USERNS): there the child's /proc files would belong
+   to an unmapped root and its own writes to /proc/self/... would fail;
+   the host binary is not writable from a user namespace anyway.  */
+void skiff_exe_guard_child_start (bool new_userns);
+
+#endif

@@ -1,0 +1,131 @@
+/* skiff exec stub: a tiny static program, without libc, that skiff's
+   container child executes from a sealed memfd right before the container
+   program.  It only does execve(argv[1], argv + 2, envp).
+
+   Why: the process that execve()s the container's program is the one whose
+   /proc/self/exe the program (a `#!/proc/self/exe` script, a symlink to it,
+   an ELF whose interpreter is it) reaches.  If that process were skiff
+   itself, the container would get the host skiff binary mapped and could
+   reopen it for writing once skiff is gone (CVE-2019-5736).  Running this
+   stub first makes /proc/self/exe a sealed, throwaway memfd of a few
+   hundred bytes instead.  Built by src/libskiff/exe_guard.mk and embedded
+   in skiff as a byte array.
+
+   Invoked as: argv[0] = SKIFF_EXE_STUB_MAGIC, argv[1] = the resolved
+   executable, argv[2...] = process.args.  Anything else (e.g. the container
+   executing /proc/self/exe while we are it) exits 126 instead of looping.  */
+
+#include "exe_guard_stub.h"
+
+#define E_PERM 1
+#define E_NOENT 2
+#define E_NOEXEC 8
+#define E_NOMEM 12
+#define E_ACCES 13
+#define E_TXTBSY 26
+#define E_2BIG 7
+#define E_LOOP 40
+#define E_ISDIR 21
+#define E_NOTDIR 20
+
+#if defined(__x86_64__)
+# define NR_write 1
+# define NR_execve 59
+# define NR_exit_group 231
+static long
+sys3 (long n, long a, long b, long c)
+{
+  long r;
+  __asm__ volatile ("syscall" : "=a" (r) : "a" (n), "D" (a), "S" (b), "d" (c) : "rcx", "r11", "memory");
+  return r;
+}
+__asm__ (".text\n.globl _start\n_start:\n"
+         "  xor %rbp, %rbp\n  mov %rsp, %rdi\n  and $-16, %rsp\n  call stub_main\n  hlt\n");
+#elif defined(__aarch64__)
+# define NR_write 64
+# define NR_execve 221
+# define NR_exit_group 94
+static long
+sys3 (long n, long a, long b, long c)
+{
+  register long x8 __asm__ ("x8") = n;
+  register long x0 __asm__ ("x0") = a;
+  register long x1 __asm__ ("x1") = b;
+  register long x2 __asm__ ("x2") = c;
+  __asm__ volatile ("svc 0" : "+r" (x0) : "r" (x8), "r" (x1), "r" (x2) : "memory");
+  return x0;
+}
+__asm__ (".text\n.globl _start\n_start:\n"
+         "  mov x29, #0\n  mov x0, sp\n  bl stub_main\n  brk #0\n");
+#else
+# error "no exec stub for this architecture"
+#endif
+
+static unsigned long
+len (const char *s)
+{
+  unsigned long n = 0;
+  while (s[n])
+    n++;
+  return n;
+}
+
+static void
+put (const char *s)
+{
+  sys3 (NR_write, 2, (long) s, (long) len (s));
+}
+
+static void __attribute__ ((noreturn))
+die (int status)
+{
+  for (;;)
+    sys3 (NR_exit_group, status, 0, 0);
+}
+
+/* Go's wording, as skiff_process_exec reports these errors.  */
+static const char *
+reason (long e)
+{
+  switch (e)
+    {
+    case E_NOENT: return "no such file or directory";
+    case E_ACCES: return "permission denied";
+    case E_PERM: return "operation not permitted";
+    case E_NOEXEC: return "exec format error";
+    case E_NOMEM: return "cannot allocate memory";
+    case E_TXTBSY: return "text file busy";
+    case E_2BIG: return "argument list too long";
+    case E_LOOP: return "too many levels of symbolic links";
+    case E_ISDIR: return "is a directory";
+    case E_NOTDIR: return "not a directory";
+    default: return "exec failed";
+    }
+}
+
+void __attribute__ ((noreturn, used)) stub_main (long *sp);
+
+void __attribute__ ((noreturn, used))
+stub_main (long *sp)
+{
+  long argc = sp[0], r;
+  char **argv = (char **) (sp + 1);
+  char **envp = argv + argc + 1;
+  const char *m = SKIFF_EXE_STUB_MAGIC, *a;
+
+  a = argc >= 3 ? argv[0] : "";
+  while (*m && *m == *a)
+    m++, a++;
+  if (*m || *a)
+    {
+      put ("skiff: this is skiff's exec stub; it only runs from skiff\n");
+      die (126);
+    }
+  r = -sys3 (NR_execve, (long) argv[1], (long) (argv + 2), (long) envp);
+  put ("skiff: exec \"");
+  put (argv[1]);
+  put ("\": ");
+  put (reason (r));
+  put ("\n");
+  die (r == E_NOENT ? 127 : r == E_ACCES ? 126 : 1);
+}
