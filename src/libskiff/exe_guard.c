@@ -7,6 +7,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -98,6 +99,26 @@ skiff_exe_guard_execve (const char *path, char *const argv[], char *const envp[]
     }
   errno = e;
   return -1;
+}
+
+int
+skiff_exe_guard_check_cwd (const char *cwd, skiff_error_t *err)
+{
+  char buf[PATH_MAX];
+
+  /* The kernel marks a directory outside our root "(unreachable)"; glibc's
+     getcwd turns that into ENOENT.  Check the raw syscall result too, so
+     this does not depend on the libc.  */
+  if (syscall (SYS_getcwd, buf, sizeof buf) < 0)
+    {
+      if (errno == ERANGE || errno == ENAMETOOLONG)
+        return 0;
+      return skiff_error_sys (err, "process.cwd `%s`: getcwd", cwd ? cwd : "/");
+    }
+  if (buf[0] != '/')
+    return skiff_error_make (err, EPERM, "process.cwd `%s` resolves outside the container's root",
+                             cwd ? cwd : "/");
+  return 0;
 }
 
 void

@@ -9,6 +9,7 @@
 #define SKIFF_EXE_GUARD_H
 
 #include <stdbool.h>
+#include "error.h"
 
 /* Replacement for the final execve(PATH, ARGV, ENVP) of a container
    process: runs PATH through the stub.  Falls back to a plain execve when
@@ -24,5 +25,12 @@ int skiff_exe_guard_execve (const char *path, char *const argv[], char *const en
    to an unmapped root and its own writes to /proc/self/... would fail;
    the host binary is not writable from a user namespace anyway.  */
 void skiff_exe_guard_child_start (bool new_userns);
+
+/* Fail unless the current directory is reachable from the current root.
+   Call after the chdir to process.cwd: a cwd like /proc/self/fd/N resolves
+   through whatever fd N the runtime (or its caller) still has open at that
+   moment, e.g. a host directory, which would leave the container process
+   in the host's filesystem (CVE-2024-21626).  */
+int skiff_exe_guard_check_cwd (const char *cwd, skiff_error_t *err);
 
 #endif

@@ -690,7 +690,9 @@ skiff_process_apply (const oci_config *config, bool no_new_keyring, skiff_error_
 
   umask (proc && proc->user && proc->user->umask_present ? proc->user->umask & 0777 : 0022);
 
-  return apply_cwd (proc ? proc->cwd : NULL, err);
+  if (apply_cwd (proc ? proc->cwd : NULL, err) < 0)
+    return -1;
+  return skiff_exe_guard_check_cwd (proc ? proc->cwd : NULL, err);
 }
 
 /* ------------------------------------------------------------ fds + exec */

@@ -116,6 +116,7 @@ wait_report() {
   echo "report: $output"
   [[ "$output" != *written* ]]
   [ ! -e "$BUNDLE/rootfs/attack.out" ]
+  victim state ct1 | jq -c '{status, pid}'
   run victim exec --env LD_PRELOAD=/evil.so ct1 /evil.sh
   echo "$output"
   [ "$status" -eq 126 ]
@@ -131,9 +132,110 @@ wait_report() {
   # pid 1 is still the runtime (exe = host skiff) waiting for `start`.
   victim exec -d ct1 /bin/sh -c '/bin/skiff-test-helper exe-attack /proc/1/exe 5 >/attack.out'
   sleep 0.5
+  victim state ct1 | jq -c '{status, pid}'
   victim start ct1
   run wait_report 70
   echo "report: $output"
   [[ "$output" == "open errno=13" ]]
   victim_unchanged
+}
+
+# ---- 2. host fds and cwd ------------------------------------------------
+
+# The fd numbers the payload `fds` printed, space-separated.
+fd_numbers() {
+  echo "$1" | grep -E '^[0-9]+ -> ' | cut -d' ' -f1 | tr '\n' ' '
+}
+
+@test "escape: run and exec see only stdio, not the caller's inherited fds" {
+  set_args /bin/skiff-test-helper fds
+  # fd 3 is bats' own (not close-on-exec), 7 and 8 are ours.
+  run skiff run -b "$BUNDLE" ct1 7</etc/hostname 8<"$BUNDLE"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(fd_numbers "$output")" = "0 1 2 " ]
+  set_args /bin/skiff-test-helper sleep 30
+  skiff run -d -b "$BUNDLE" ct2
+  run skiff exec ct2 /bin/skiff-test-helper fds 7</etc/hostname 8<"$BUNDLE"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(fd_numbers "$output")" = "0 1 2 " ]
+}
+
+@test "escape: --preserve-fds passes exactly the fds it covers" {
+  set_args /bin/skiff-test-helper fds
+  run skiff run --preserve-fds 1 -b "$BUNDLE" ct1 3</etc/hostname 7</etc/hostname
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(fd_numbers "$output")" = "0 1 2 3 " ]
+  [[ "$output" == *"3 -> /etc/hostname"* ]]
+  set_args /bin/skiff-test-helper sleep 30
+  skiff run -d -b "$BUNDLE" ct2
+  run skiff exec --preserve-fds 1 ct2 /bin/skiff-test-helper fds 3</etc/hostname 7</etc/hostname
+  echo "$output"
+  [ "$(fd_numbers "$output")" = "0 1 2 3 " ]
+}
+
+@test "escape: the container's and exec's cwd is inside the container" {
+  update_config '.process.cwd = "/tmp"'
+  set_args /bin/sh -c 'readlink /proc/self/cwd; /bin/skiff-test-helper cwd'
+  run skiff run -b "$BUNDLE" ct1
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf '/tmp\n/tmp')" ]
+  set_args /bin/skiff-test-helper sleep 30
+  skiff run -d -b "$BUNDLE" ct2
+  run skiff exec --cwd /var ct2 /bin/sh -c 'readlink /proc/self/cwd; /bin/skiff-test-helper cwd'
+  echo "$output"
+  [ "$output" = "$(printf '/var\n/var')" ]
+}
+
+# process.cwd /proc/self/fd/N resolves through whatever the runtime has open
+# when it changes directory: internal dir fds (cgroup, state dir) or a
+# caller's fd (7 here, a host dir holding a marker).  Each must fail or
+# stay inside the container.
+@test "escape: process.cwd /proc/self/fd/N cannot reach a host directory (run and exec)" {
+  local n hostdir
+  hostdir=$(mktemp -d /tmp/skiff-hostdir.XXXXXX)
+  touch "$hostdir/host-marker"
+  set_args /bin/sh -c 'echo "cwd=$(readlink /proc/self/cwd)"; ls -a; ls ../../..'
+  for n in 3 4 5 6 7 8 9 10 11 12; do
+    update_config '.process.cwd = $c' --arg c "/proc/self/fd/$n"
+    run skiff run -b "$BUNDLE" "ct$n" 7<"$hostdir"
+    echo "run N=$n status=$status: $output"
+    if [ "$status" -eq 0 ]; then
+      [[ "$output" == *"cwd=/"* ]]
+    fi
+    [[ "$output" != *host-marker* && "$output" != *cgroup.procs* && "$output" != *unreachable* ]]
+    [[ "$output" != *"$(basename "$ROOT")"* && "$output" != *state.json* ]]
+  done
+  update_config '.process.cwd = "/"'
+  set_args /bin/skiff-test-helper sleep 30
+  skiff run -d -b "$BUNDLE" ctx
+  for n in 3 4 5 6 7 8 9 10 11 12; do
+    run skiff exec --cwd "/proc/self/fd/$n" ctx /bin/sh -c 'echo "cwd=$(readlink /proc/self/cwd)"; ls -a; ls ../../..' 7<"$hostdir"
+    echo "exec N=$n status=$status: $output"
+    if [ "$status" -eq 0 ]; then
+      [[ "$output" == *"cwd=/"* ]]
+    fi
+    [[ "$output" != *host-marker* && "$output" != *cgroup.procs* && "$output" != *unreachable* ]]
+    [[ "$output" != *state.json* ]]
+  done
+  rm -rf "$hostdir"
+}
+
+@test "escape: the runtime waiting in a created container hides its fds and cwd" {
+  set_args /bin/skiff-test-helper sleep 10
+  skiff create -b "$BUNDLE" ct1
+  # Non-dumpable until it execs: its fd numbers may be listed, but none can
+  # be followed (one of them is the host cgroup directory).
+  run skiff exec ct1 /bin/sh -c 'for f in /proc/1/fd/*; do
+      if readlink "$f" >/dev/null 2>&1 || ls "$f/" >/dev/null 2>&1; then echo "followed $f"; else echo denied; fi
+    done
+    ls /proc/1/cwd/ >/dev/null 2>&1 && echo "followed cwd"
+    readlink /proc/1/root >/dev/null 2>&1 && echo "followed root"; true'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *denied* && "$output" != *followed* ]]
+  skiff delete -f ct1
 }
