@@ -600,7 +600,7 @@ static const char usage[] =
   "        personality | sched | ioprio | oom | umask | hostname | domainname\n"
   "        keyring | status KEY... | cat FILE\n"
   "act:    write FILE DATA | mount SRC DST TYPE [DATA] | mknod PATH c|b|p MAJ MIN\n"
-  "        exe-attack PATH [SECS]\n"
+  "        exe-attack PATH [SECS] | rename-loop A B [SECS]\n"
   "        kill PID SIG | ptrace PID | sleep SECS | spin SECS | alloc MIB | forkbomb N\n"
   "probe:  open PATH | syscall NAME [ARGS]   (print `ok` or `errno=N`, exit 0)\n"
   "        syscall names: mkdir rmdir unlink symlink getcwd chmod chown chroot unshare\n"
@@ -726,6 +726,17 @@ main (int argc, char **argv)
       if (write (w, "pwned!\n", 7) != 7)
         return printf ("write errno=%d\n", errno), 0;
       return printf ("written\n"), 0;
+    }
+  if (IS ("rename-loop", 2))
+    {
+      /* Swap A and B (renameat2 RENAME_EXCHANGE) for SECS: a directory and
+         a symlink trading places under a runtime resolving paths.  */
+      time_t end = time (NULL) + (nargs > 2 ? (time_t) num (args[2]) : 10);
+      long n = 0;
+      while (time (NULL) < end)
+        if (syscall (SYS_renameat2, AT_FDCWD, args[0], AT_FDCWD, args[1], 2 /* RENAME_EXCHANGE */) == 0)
+          n++;
+      return printf ("swaps=%ld\n", n), 0;
     }
   if (IS ("stat", 1))
     return cmd_stat (args[0], 1);

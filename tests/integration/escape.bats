@@ -239,3 +239,91 @@ fd_numbers() {
   [[ "$output" == *denied* && "$output" != *followed* ]]
   skiff delete -f ct1
 }
+
+# ---- 3. symlinks at mount destinations, device and masked paths ---------
+
+# A host directory that nothing in a container may touch.
+make_host_target() {
+  HOSTTARGET=$(mktemp -d /tmp/skiff-hosttarget.XXXXXX)
+  echo host >"$HOSTTARGET/secret"
+  mkdir "$HOSTTARGET/mnt"
+  HOSTTARGET_LIST=$(cd "$HOSTTARGET" && find . | sort)
+}
+
+host_target_untouched() {
+  local now
+  now=$(cd "$HOSTTARGET" && find . | sort)
+  [ "$now" = "$HOSTTARGET_LIST" ] || { echo "host target changed: $now" >&2; return 1; }
+  [ "$(cat "$HOSTTARGET/secret")" = host ] || { echo "host secret changed" >&2; return 1; }
+  ! findmnt -rn -o TARGET | grep -F "$HOSTTARGET" || { echo "something is mounted on the host target" >&2; return 1; }
+}
+
+@test "escape: mount destinations swapped with symlinks during setup stay in the rootfs (CVE-2021-30465)" {
+  local vol b2 i ok=0 up
+  make_host_target
+  vol=$(mktemp -d /tmp/skiff-vol.XXXXXX)
+  mkdir -p "$vol/d/mnt" "$vol/e/mnt"
+  ln -s "$HOSTTARGET" "$vol/d.alt"
+  ln -s "../../../../../../../../..$HOSTTARGET" "$vol/e.alt"
+  echo file >"$BUNDLE/srcfile"
+  # The attacker: a sibling container sharing the volume, swapping the
+  # directories and the symlinks as fast as it can.
+  b2=$(mktemp -d /tmp/skiff-test.XXXXXX)
+  jq --arg r "$BUNDLE/rootfs" --arg v "$vol" '.root.path = $r
+      | .mounts += [{"destination": "/vol", "type": "bind", "source": $v, "options": ["rbind", "rw"]}]
+      | .process.args = ["/bin/sh", "-c", "/bin/skiff-test-helper rename-loop /vol/d /vol/d.alt 12 & /bin/skiff-test-helper rename-loop /vol/e /vol/e.alt 12; wait"]' \
+    "$BUNDLE/config.json" >"$b2/config.json"
+  skiff run -d -b "$b2" attacker
+  # The victims: the same volume, with mounts below the swapped names.
+  update_config '.mounts += [
+      {"destination": "/vol", "type": "bind", "source": $v, "options": ["rbind", "rw"]},
+      {"destination": "/vol/d/mnt", "type": "tmpfs", "source": "tmpfs"},
+      {"destination": "/vol/d/sub/deeper", "type": "tmpfs", "source": "tmpfs"},
+      {"destination": "/vol/e/newfile", "type": "bind", "source": $f, "options": ["bind", "ro"]},
+      {"destination": "/vol/e/mnt", "type": "tmpfs", "source": "tmpfs"}]' \
+    --arg v "$vol" --arg f "$BUNDLE/srcfile"
+  set_args /bin/sh -c 'echo x >/vol/d/mnt/written; echo x >/vol/e/mnt/written; true'
+  for ((i = 0; i < 40; i++)); do
+    if skiff run -b "$BUNDLE" "v$i" >/dev/null 2>&1; then ok=$((ok + 1)); fi
+    skiff delete -f "v$i" >/dev/null 2>&1 || true
+  done
+  up=$(container_status attacker)
+  skiff delete -f attacker >/dev/null 2>&1 || true
+  echo "victims that ran: $ok/40, attacker: $up"
+  # Evidence the race was hit: the symlinks resolved inside the rootfs.
+  ls -d "$BUNDLE/rootfs$HOSTTARGET"* 2>/dev/null && echo "symlinked destinations were created inside the rootfs"
+  [ "$up" = running ]
+  [ "$ok" -gt 0 ]
+  host_target_untouched
+  rm -rf "$b2" "$vol" "$HOSTTARGET"
+}
+
+@test "escape: linux.devices paths through symlinks are created inside the rootfs" {
+  make_host_target
+  ln -s "$HOSTTARGET" "$BUNDLE/rootfs/devlink"
+  ln -s "../../../../../../../..$HOSTTARGET" "$BUNDLE/rootfs/devlink2"
+  update_config '.linux.devices += [
+      {"path": "/devlink/null0", "type": "c", "major": 1, "minor": 3},
+      {"path": "/devlink2/null1", "type": "c", "major": 1, "minor": 3}]'
+  set_args /bin/sh -c 'ls -l /devlink/ /devlink2/'
+  run skiff run -b "$BUNDLE" ct1
+  echo "$output"
+  host_target_untouched
+  rm -rf "$HOSTTARGET"
+}
+
+@test "escape: maskedPaths and readonlyPaths through symlinks act inside the rootfs" {
+  make_host_target
+  mkdir -p "$BUNDLE/rootfs$HOSTTARGET"
+  echo inside >"$BUNDLE/rootfs$HOSTTARGET/secret"
+  ln -s "$HOSTTARGET/secret" "$BUNDLE/rootfs/m"
+  ln -s "../../../../../../../..$HOSTTARGET/secret" "$BUNDLE/rootfs/m2"
+  ln -s "$HOSTTARGET" "$BUNDLE/rootfs/r"
+  update_config '.root.readonly = false | .linux.maskedPaths += ["/m", "/m2"] | .linux.readonlyPaths += ["/r"]'
+  set_args /bin/sh -c 'echo "m=$(cat /m)"; echo "m2=$(cat /m2)"; ls /r/'
+  run skiff run -b "$BUNDLE" ct1
+  echo "$output"
+  [[ "$output" != *m=host* && "$output" != *m2=host* ]]
+  host_target_untouched
+  rm -rf "$HOSTTARGET"
+}
