@@ -327,3 +327,99 @@ host_target_untouched() {
   host_target_untouched
   rm -rf "$HOSTTARGET"
 }
+
+# ---- 4. masked /proc and /sys, exec confinement, signals and ptrace -----
+
+@test "escape: the configured masked and read-only /proc and /sys paths hold" {
+  local p n checked=0
+  update_config '.root.readonly = false'
+  set_args /bin/sh -c '
+    for p in "$@"; do
+      if [ -d "$p" ]; then echo "$p=$(ls -A "$p" | wc -l)"
+      elif [ -e "$p" ]; then echo "$p=$(cat "$p" 2>/dev/null | wc -c)"
+      else echo "$p=absent"; fi
+    done
+    echo b >/proc/sysrq-trigger && echo "sysrq written"
+    echo evil >/proc/sys/kernel/hostname && echo "proc/sys written"
+    echo 1 >/proc/sys/vm/drop_caches && echo "drop_caches written"
+    /bin/skiff-test-helper syscall umount /proc/keys
+    /bin/skiff-test-helper syscall mount /proc/sys
+    true' sh
+  update_config '.process.args += .linux.maskedPaths'
+  run skiff run -b "$BUNDLE" ct1
+  echo "$output"
+  [ "$status" -eq 0 ]
+  # Every masked path that has content on the host reads empty inside.
+  for p in $(jq -r '.linux.maskedPaths[]' "$BUNDLE/config.json"); do
+    if [ -d "$p" ] && [ -n "$(ls -A "$p" 2>/dev/null)" ]; then n=0
+    elif [ -f "$p" ] && [ -n "$(head -c1 "$p" 2>/dev/null)" ]; then n=0
+    else continue; fi
+    checked=$((checked + 1))
+    [[ "$output" == *"$p=0"* ]] || { echo "$p is not masked"; false; }
+  done
+  echo "masked paths with host content checked: $checked"
+  [ "$checked" -ge 2 ]
+  [[ "$output" != *written* ]]
+  # Neither a mask nor the read-only /proc/sys can be unmounted or covered
+  # (no CAP_SYS_ADMIN).
+  [ "$(echo "$output" | grep -c '^errno=1$')" -eq 2 ]
+  [ "$(hostname)" != evil ]
+}
+
+@test "escape: exec gets the container's capabilities, no_new_privs and seccomp filter" {
+  update_config '.process.capabilities.bounding -= ["CAP_CHOWN", "CAP_KILL"]
+    | .process.capabilities.effective -= ["CAP_CHOWN", "CAP_KILL"]
+    | .process.capabilities.permitted -= ["CAP_CHOWN", "CAP_KILL"]
+    | .process.noNewPrivileges = true
+    | .linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64"],
+        "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}'
+  local probe='/bin/skiff-test-helper status CapBnd CapEff CapPrm CapInh CapAmb NoNewPrivs Seccomp Seccomp_filters; /bin/skiff-test-helper syscall mkdir /tmp/x; cat /proc/self/attr/current 2>/dev/null; true'
+  set_args /bin/sh -c "$probe; sleep 30"
+  skiff run -d -b "$BUNDLE" ct1
+  sleep 0.3
+  local pid1
+  pid1=$(container_pid ct1)
+  run skiff exec ct1 /bin/sh -c "$probe"
+  echo "exec: $output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"errno=1"* ]]
+  [[ "$output" == *"NoNewPrivs:"*1* ]]
+  # Same sets as the container's process (read from the host).
+  local k
+  for k in CapBnd CapEff CapPrm CapInh CapAmb NoNewPrivs Seccomp; do
+    [[ "$output" == *"$(grep "^$k:" "/proc/$pid1/status" | tr -s '\t ' ' ')"* ]] ||
+      [[ "$output" == *"$(grep "^$k:" "/proc/$pid1/status")"* ]] || {
+      echo "exec differs on $k: $(grep "^$k:" "/proc/$pid1/status")"
+      false
+    }
+  done
+  [ "$(grep ^CapBnd: "/proc/$pid1/status" | cut -f2)" != 000001ffffffffff ]
+}
+
+@test "escape: the container cannot signal host processes or ptrace beyond its rights" {
+  set_args /bin/skiff-test-helper sleep 30
+  skiff run -d -b "$BUNDLE" ct1
+  # A host process (this shell) is not in the container's pid namespace.
+  run skiff exec ct1 /bin/skiff-test-helper syscall kill "$$" 0
+  [ "$output" = "errno=3" ]
+  run skiff exec ct1 /bin/skiff-test-helper syscall kill "$$" 9
+  [ "$output" = "errno=3" ]
+  run skiff exec ct1 /bin/skiff-test-helper syscall ptrace "$$"
+  [ "$output" = "errno=3" ]
+  # Inside: pid 1 cannot be ptraced by a process with fewer rights (another
+  # uid, no CAP_SYS_PTRACE).
+  run skiff exec -u 1000:1000 ct1 /bin/skiff-test-helper syscall ptrace 1
+  [ "$output" = "errno=1" ]
+  run skiff exec -u 1000:1000 ct1 /bin/skiff-test-helper syscall kill 1 9
+  [ "$output" = "errno=1" ]
+  [ "$(container_status ct1)" = running ]
+}
+
+@test "escape: a created container's waiting runtime cannot be ptraced" {
+  set_args /bin/skiff-test-helper sleep 10
+  skiff create -b "$BUNDLE" ct1
+  run skiff exec ct1 /bin/skiff-test-helper syscall ptrace 1
+  echo "$output"
+  [ "$output" = "errno=1" ]
+  skiff delete -f ct1
+}
