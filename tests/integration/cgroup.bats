@@ -1,0 +1,205 @@
+#!/usr/bin/env bats
+# cgroups on the development/CI host: HYBRID (v1 controllers belong to the
+# machine; cgroup2 at /sys/fs/cgroup/unified without controllers).  skiff
+# groups each container in the unified hierarchy so pause/resume, kill
+# --all and events work; limits need the VM (tests/vm, `make check-vm`).
+
+load helpers
+
+setup() {
+  setup_bundle
+  update_config '.root.readonly = false'
+  # Ids unique per run: the default cgroup path is <own cgroup>/skiff-<id>
+  # and other test runs may use the same hierarchy at the same time.
+  ID=cgt-$$-$BATS_TEST_NUMBER
+  V2=/sys/fs/cgroup
+  [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ] || V2=/sys/fs/cgroup/unified
+  [ "$(stat -f -c %T $V2 2>/dev/null)" = cgroup2fs ] || skip "no cgroup v2 hierarchy"
+  OWN=$(sed -n 's/^0:://p' /proc/self/cgroup)
+  [ "$OWN" = / ] && OWN=
+  PARENT=
+}
+
+teardown() {
+  teardown_bundle
+  # Parents this test made for an explicit cgroupsPath (only ours).
+  if [ -n "$PARENT" ]; then
+    find "$V2$PARENT" -depth -type d -exec rmdir {} \; 2>/dev/null || true
+  fi
+}
+
+# Detached run: the container must not hold bats' output pipe open.
+run_detached() { # [GLOBAL-OPTS...]
+  "$SKIFF" --root "$ROOT" "$@" run -d -b "$BUNDLE" "$ID" </dev/null >"$BUNDLE/ct.log" 2>&1 || {
+    cat "$BUNDLE/ct.log"
+    return 1
+  }
+}
+
+hybrid() {
+  [ "$V2" = /sys/fs/cgroup/unified ]
+}
+
+@test "cgroup: the container is grouped in the v2 hierarchy, rooted at its cgroup" {
+  set_args /bin/sh -c 'cat /proc/self/cgroup >/tmp/cg; sleep 100'
+  run_detached
+  local pid cg
+  pid=$(container_pid "$ID")
+  cg=$(sed -n 's/^0:://p' /proc/$pid/cgroup)
+  echo "host view: $cg"
+  [ "$cg" = "$OWN/skiff-$ID" ]
+  [ -d "$V2$OWN/skiff-$ID" ]
+  grep -qx "$pid" "$V2$OWN/skiff-$ID/cgroup.procs"
+  # Born in its cgroup, the container's cgroup namespace is rooted there.
+  if jq -e '.linux.namespaces[] | select(.type == "cgroup")' "$BUNDLE/config.json" >/dev/null; then
+    for _ in $(seq 100); do [ -s "$BUNDLE/rootfs/tmp/cg" ] && break; sleep 0.05; done
+    grep -qx '0::/' "$BUNDLE/rootfs/tmp/cg"
+  fi
+}
+
+@test "cgroup: an absolute cgroupsPath is used as is, parents created" {
+  PARENT=/skiff-bats-$$
+  update_config '.linux.cgroupsPath = $p' --arg p "$PARENT/sub/$ID"
+  set_args /bin/skiff-test-helper sleep 100
+  run_detached
+  grep -qx "$(container_pid "$ID")" "$V2$PARENT/sub/$ID/cgroup.procs"
+  run skiff delete --force "$ID"
+  [ "$status" -eq 0 ]
+  [ ! -d "$V2$PARENT/sub/$ID" ]
+}
+
+@test "cgroup: a cgroupsPath cannot escape the hierarchy" {
+  update_config '.linux.cgroupsPath = "/../../memory/escape"'
+  run skiff run -b "$BUNDLE" "$ID"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"cgroupsPath"* ]]
+  [ ! -e /sys/fs/cgroup/memory/escape ]
+}
+
+@test "cgroup: --systemd-cgroup maps slice:prefix:name onto cgroupfs" {
+  PARENT=/skiffbats.slice
+  update_config '.linux.cgroupsPath = $p' --arg p "skiffbats-$$.slice:skiff:$ID"
+  set_args /bin/skiff-test-helper sleep 100
+  run_detached --systemd-cgroup
+  local want=$V2/skiffbats.slice/skiffbats-$$.slice/skiff-$ID.scope
+  grep -qx "$(container_pid "$ID")" "$want/cgroup.procs"
+  run "$SKIFF" --root "$ROOT" --systemd-cgroup delete --force "$ID"
+  [ "$status" -eq 0 ]
+  [ ! -d "$want" ]
+}
+
+@test "cgroup: pause freezes the container, resume thaws it" {
+  set_args /bin/sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/counter; sleep 0.05; done'
+  run_detached
+  local c=$BUNDLE/rootfs/tmp/counter a b
+  for _ in $(seq 100); do [ -s "$c" ] && break; sleep 0.05; done
+  run skiff pause "$ID"
+  [ "$status" -eq 0 ]
+  [ "$(container_status "$ID")" = paused ]
+  [ "$(cat "$V2$OWN/skiff-$ID/cgroup.freeze")" = 1 ]
+  grep -qx 'frozen 1' "$V2$OWN/skiff-$ID/cgroup.events"
+  a=$(cat "$c")
+  sleep 0.5
+  b=$(cat "$c")
+  [ "$a" = "$b" ]
+  run skiff resume "$ID"
+  [ "$status" -eq 0 ]
+  [ "$(container_status "$ID")" = running ]
+  sleep 0.5
+  [ "$(cat "$c")" -gt "$b" ]
+}
+
+@test "cgroup: kill --all reaches every process of the container" {
+  set_args /bin/sh -c 'sleep 100 & sleep 100 & sh -c "sleep 100 & sleep 100" & sleep 100'
+  run_detached
+  local procs=$V2$OWN/skiff-$ID/cgroup.procs
+  for _ in $(seq 100); do [ "$(wc -l <"$procs")" -ge 5 ] && break; sleep 0.05; done
+  [ "$(wc -l <"$procs")" -ge 5 ]
+  run skiff kill --all "$ID" KILL
+  [ "$status" -eq 0 ]
+  for _ in $(seq 100); do [ "$(wc -l <"$procs")" = 0 ] && break; sleep 0.05; done
+  [ "$(wc -l <"$procs")" = 0 ]
+}
+
+@test "cgroup: delete removes the cgroup" {
+  set_args /bin/skiff-test-helper sleep 100
+  run_detached
+  [ -d "$V2$OWN/skiff-$ID" ]
+  run skiff delete --force "$ID"
+  [ "$status" -eq 0 ]
+  [ ! -d "$V2$OWN/skiff-$ID" ]
+}
+
+@test "cgroup: a memory limit without the memory controller is a clear error" {
+  hybrid || skip "the memory controller is available here"
+  update_config '.linux.resources.memory = {"limit": 33554432}'
+  run skiff run -b "$BUNDLE" "$ID"
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"linux.resources.memory: the memory controller is not available in $V2"* ]]
+  [[ "$output" == *"--cgroup-manager disabled"* ]]
+  [ ! -d "$V2$OWN/skiff-$ID" ]
+}
+
+@test "cgroup: callers' default pids limit and cpu shares only warn" {
+  hybrid || skip "the pids and cpu controllers are available here"
+  update_config '.linux.resources.pids = {"limit": 2048} | .linux.resources.cpu = {"shares": 1024}'
+  set_args /bin/skiff-test-helper true
+  run skiff run -b "$BUNDLE" "$ID"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"pids controller is not available"* ]]
+  [[ "$output" == *"cpu controller is not available"* ]]
+}
+
+@test "cgroup: --cgroup-manager disabled runs without a cgroup" {
+  update_config '.linux.resources.memory = {"limit": 33554432}'
+  set_args /bin/skiff-test-helper sleep 100
+  run_detached --cgroup-manager disabled
+  local pid
+  pid=$(container_pid "$ID")
+  [ "$(sed -n 's/^0:://p' /proc/$pid/cgroup)" = "${OWN:-/}" ]
+  [ ! -d "$V2$OWN/skiff-$ID" ]
+  run skiff pause "$ID"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"no cgroup"* ]]
+  run "$SKIFF" --root "$ROOT" --cgroup-manager disabled delete --force "$ID"
+  [ "$status" -eq 0 ]
+}
+
+@test "cgroup: events --stats prints runc-style JSON" {
+  set_args /bin/skiff-test-helper sleep 100
+  run_detached
+  run skiff events --stats "$ID"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(jq -r .type <<<"$output")" = stats ]
+  [ "$(jq -r .id <<<"$output")" = "$ID" ]
+  [ "$(jq -r .data.pids.current <<<"$output")" -ge 1 ]
+  jq -e '.data.cpu.usage.total >= 0 and (.data.memory | type == "object")' <<<"$output"
+}
+
+@test "cgroup: update on a hybrid host: limits error, pids only warns" {
+  hybrid || skip "not a hybrid host"
+  set_args /bin/skiff-test-helper sleep 100
+  run_detached
+  run skiff update --memory 64m "$ID"
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"memory controller is not available"* ]]
+  run skiff update --pids-limit 100 "$ID"
+  [ "$status" -eq 0 ]
+  run skiff update --memory nonsense "$ID"
+  [ "$status" -ne 0 ]
+}
+
+@test "cgroup: device rules are enforced by the eBPF program" {
+  update_config '.process.capabilities.bounding += ["CAP_MKNOD"] | .process.capabilities.effective += ["CAP_MKNOD"] | .process.capabilities.permitted += ["CAP_MKNOD"]'
+  update_config '.linux.resources.devices = [{"allow": false, "access": "rwm"}]'
+  set_args /bin/sh -c 'mknod /tmp/ttyS1 c 4 65 && head -c 0 </tmp/ttyS1; echo "rc=$?"; head -c 1 </dev/zero >/dev/null && echo zero-ok'
+  run skiff run -b "$BUNDLE" "$ID"
+  echo "$output"
+  [[ "$output" == *"Operation not permitted"* ]]
+  [[ "$output" == *"rc=1"* ]]
+  [[ "$output" == *"zero-ok"* ]]
+}
