@@ -223,6 +223,28 @@ t_update() {
     finish_ct upd
 }
 
+t_hugetlb_io() {
+  # No huge pages are reserved and there is no block device in the VM: check
+  # that the limits land in the right files with the right conversions.
+  cfg '.linux.resources.hugepageLimits = [{"pageSize": "2MB", "limit": 4194304}] | .linux.resources.blockIO = {"weight": 500} | .linux.resources.cpu = {"burst": 1000, "idle": 0}'
+  start_ct hio sleep 100 || return 1
+  local p=$(cgpath hio)
+  log "hugetlb.2MB.max=$(cat "$p/hugetlb.2MB.max") io.weight=$(head -n1 "$p/io.weight" 2>/dev/null) io.bfq.weight=$(head -n1 "$p/io.bfq.weight" 2>/dev/null) cpu.max.burst=$(cat "$p/cpu.max.burst")"
+  [ "$(cat "$p/hugetlb.2MB.max")" = 4194304 ] && [ "$(cat "$p/cpu.max.burst")" = 1000 ] || return 1
+  # blkio 500 -> io.weight 4950 (10..1000 onto 1..10000), or 500 with BFQ.
+  if [ -f "$p/io.bfq.weight" ]; then
+    [ "$(head -n1 "$p/io.bfq.weight")" = "default 500" ] || return 1
+  else
+    [ "$(head -n1 "$p/io.weight")" = "default 4950" ] || return 1
+  fi
+  # An unknown page size is an error naming it.
+  local out
+  cfg '.linux.resources.hugepageLimits = [{"pageSize": "3MB", "limit": 1}]'
+  out=$(sk create -b "$B" hio2 </dev/null 2>&1) && return 1
+  log "3MB: $out"
+  [[ $out == *"page size 3MB"* ]] && finish_ct hio
+}
+
 t_kill_all() {
   start_ct kall sh -c 'sleep 100 & sleep 100 & sh -c "sleep 100 & sleep 100" & sleep 100' || return 1
   local p=$(cgpath kall) n
@@ -262,6 +284,7 @@ run_test "devices: eBPF allow/deny" t_devices
 run_test "pause/resume: cgroup.freeze" t_freeze
 run_test "update: flags, --resources -, checkBeforeUpdate, events --stats" t_update
 run_test "update: device rules replaced on a running container" t_update_devices
+run_test "hugetlb, io.weight, cpu.max.burst/idle" t_hugetlb_io
 run_test "kill --all reaches every process" t_kill_all
 run_test "default cgroup path" t_default_path
 run_test "nothing left in the hierarchy" t_clean_hierarchy
