@@ -68,6 +68,11 @@ int skiff_cgroup_resolve_path (const char *cgroups_path, const char *id,
 int skiff_cgroup_update_full (const struct skiff_cgroup *cg, const oci_resources *res,
                               const oci_linux *lnx, skiff_error_t *err);
 
+/* cpu.shares (2..262144) -> cpu.weight (1..10000), 0 -> 0 (unset).  */
+unsigned long long skiff_cgroup_shares_to_weight (unsigned long long shares);
+/* blkio.weight (10..1000) -> io.weight (1..10000).  */
+unsigned long long skiff_cgroup_blkio_to_io_weight (unsigned long long weight);
+
 /* Parse a size such as "512m", "1G", "1024", "-1" (runc's update flags). */
 int skiff_parse_size (const char *s, long long *out);
 

@@ -18,8 +18,8 @@
    default and the maximum exactly onto each other (2->1, 1024->100,
    262144->10000), which the old linear formula did not (it sent 1024 to
    39).  This is the formula current runc and crun use.  */
-static unsigned long long
-shares_to_weight (unsigned long long shares)
+unsigned long long
+skiff_cgroup_shares_to_weight (unsigned long long shares)
 {
   if (shares == 0)
     return 0;
@@ -33,8 +33,8 @@ shares_to_weight (unsigned long long shares)
 }
 
 /* blkio.weight (10..1000) -> io.weight (1..10000), linearly.  */
-static unsigned long long
-blkio_to_io_weight (unsigned long long w)
+unsigned long long
+skiff_cgroup_blkio_to_io_weight (unsigned long long w)
 {
   if (w < 10)
     w = 10;
@@ -358,7 +358,7 @@ apply_cpu (const struct skiff_cgroup *cg, const oci_cpu *c, const struct skiff_c
            skiff_error_t *err)
 {
   if (cpu_weight_requested (c) && !skip->cpu_shares)
-    if (write_u64 (cg, "cpu.weight", shares_to_weight (c->shares), err) < 0)
+    if (write_u64 (cg, "cpu.weight", skiff_cgroup_shares_to_weight (c->shares), err) < 0)
       return skiff_error_wrap (err, "linux.resources.cpu.shares");
 
   bool set_quota = c->quota_present && c->quota != 0;
@@ -413,7 +413,7 @@ apply_io (const struct skiff_cgroup *cg, const oci_block_io *b, skiff_error_t *e
 
   if (b->weight_present && b->weight)
     {
-      unsigned long long w = bfq ? b->weight : blkio_to_io_weight (b->weight);
+      unsigned long long w = bfq ? b->weight : skiff_cgroup_blkio_to_io_weight (b->weight);
       snprintf (buf, sizeof (buf), "default %llu", w);
       if (skiff_cgroup_write (cg, wfile, buf, err) < 0)
         return skiff_error_wrap (err, "linux.resources.blockIO.weight");
@@ -423,7 +423,7 @@ apply_io (const struct skiff_cgroup *cg, const oci_block_io *b, skiff_error_t *e
       const oci_weight_device *d = b->weight_device[i];
       if (!d->weight_present)
         continue;
-      unsigned long long w = bfq ? d->weight : blkio_to_io_weight (d->weight);
+      unsigned long long w = bfq ? d->weight : skiff_cgroup_blkio_to_io_weight (d->weight);
       snprintf (buf, sizeof (buf), "%lld:%lld %llu", (long long) d->major, (long long) d->minor, w);
       if (skiff_cgroup_write (cg, wfile, buf, err) < 0)
         return skiff_error_wrap (err, "linux.resources.blockIO.weightDevice");
