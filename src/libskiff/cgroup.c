@@ -688,8 +688,20 @@ skiff_cgroup_destroy (struct skiff_cgroup *cg, skiff_error_t *err)
       if (remove_tree (cg->path) == 0 || errno == ENOENT)
         break;
       if (errno != EBUSY || waited >= CGROUP_WAIT_MS)
+        return skiff_error_sys (err, "remove cgroup `%s`", cg->path);
+      if (waited == 0)
         {
-          return skiff_error_sys (err, "remove cgroup `%s`", cg->path);
+          /* Processes the stopped container left behind (it had no pid
+             namespace of its own, or they were reparented): like runc,
+             delete ends them rather than leaving an unremovable cgroup. */
+          int fd = open (cg->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+          if (fd >= 0)
+            {
+              cg->pathfd = fd;
+              skiff_cgroup_kill (cg, SIGKILL, NULL);
+              close (fd);
+              cg->pathfd = -1;
+            }
         }
       sleep_ms (step);
       waited += step;
