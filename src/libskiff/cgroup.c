@@ -429,7 +429,21 @@ skiff_cgroup_create (const oci_config *config, const char *id, enum skiff_cgroup
   if (skiff_cgroup_needed_controllers (cg, res, false, &ctrls, &skip, err) < 0)
     goto fail;
   if (make_cgroup_dirs (mp, rel, ctrls, &created, err) < 0)
-    goto fail;
+    {
+      int e = skiff_error_errno (err);
+      /* Rootless without a delegated cgroup (no systemd driver to ask for
+         one): like crun, run without a cgroup when no limit needs it.  */
+      if (geteuid () != 0 && ctrls[0] == NULL && (e == EACCES || e == EPERM || e == EROFS))
+        {
+          skiff_warn ("rootless: cannot create cgroup %s (%s): running without a cgroup "
+                      "(pause, resume, kill --all and stats will not work)", cg->path,
+                      (*err)->msg);
+          skiff_error_free (err);
+          skiff_cgroup_free (cg);
+          return 0;
+        }
+      goto fail;
+    }
   if (!created)
     skiff_debug ("cgroup %s already exists: joining it", cg->path);
   if (open_pathfd (cg, err) < 0)
