@@ -28,6 +28,8 @@ struct skiff_cgroup_skip
 {
   bool pids;
   bool cpu_shares;
+  bool memory;  /* only "unlimited" values were given, no controller */
+  bool cpu_max; /* likewise for cpu.max/burst/idle */
 };
 int skiff_cgroup_needed_controllers (const struct skiff_cgroup *cg, const oci_resources *res,
                                      bool is_update, char ***ctrls,

@@ -170,17 +170,29 @@ skiff_cgroup_needed_controllers (const struct skiff_cgroup *cg, const oci_resour
                              "bandwidth (cpu.rt_runtime_us) exists only in cgroup v1; cgroup v2 "
                              "has no equivalent, remove them");
 
+  /* Values that only say "unlimited" (-1, a period without a quota, ...)
+     need no controller: without one, they already hold.  */
   if (memory_requested (res->memory))
     {
-      if (!skiff_cgroup_controller_available (mp, "memory"))
+      const oci_memory *m = res->memory;
+      if (skiff_cgroup_controller_available (mp, "memory"))
+        strv_add (ctrls, "memory");
+      else if ((m->limit_present && m->limit > 0) || (m->reservation_present && m->reservation > 0)
+               || (m->swap_present && m->swap > 0))
         return missing_controller (cg, "memory", "memory", err);
-      strv_add (ctrls, "memory");
+      else
+        skip->memory = true;
     }
   if (cpu_other_requested (res->cpu))
     {
-      if (!skiff_cgroup_controller_available (mp, "cpu"))
+      const oci_cpu *c = res->cpu;
+      if (skiff_cgroup_controller_available (mp, "cpu"))
+        strv_add (ctrls, "cpu");
+      else if ((c->quota_present && c->quota > 0) || (c->burst_present && c->burst > 0)
+               || (c->idle_present && c->idle != 0))
         return missing_controller (cg, "cpu", "cpu", err);
-      strv_add (ctrls, "cpu");
+      else
+        skip->cpu_max = true;
     }
   if (cpu_weight_requested (res->cpu))
     {
@@ -205,6 +217,8 @@ skiff_cgroup_needed_controllers (const struct skiff_cgroup *cg, const oci_resour
     {
       if (skiff_cgroup_controller_available (mp, "pids"))
         strv_add (ctrls, "pids");
+      else if (res->pids->limit <= 0)
+        skip->pids = true; /* unlimited anyway */
       else
         {
           skip->pids = true;
@@ -363,6 +377,8 @@ apply_cpu (const struct skiff_cgroup *cg, const oci_cpu *c, const struct skiff_c
 
   bool set_quota = c->quota_present && c->quota != 0;
   bool set_period = c->period_present && c->period != 0;
+  if (skip->cpu_max)
+    set_quota = set_period = false;
   if (set_quota || set_period)
     {
       /* Keep whatever half of cpu.max is not given (update may change
@@ -384,10 +400,10 @@ apply_cpu (const struct skiff_cgroup *cg, const oci_cpu *c, const struct skiff_c
       if (skiff_cgroup_write (cg, "cpu.max", buf, err) < 0)
         return skiff_error_wrap (err, "linux.resources.cpu.quota/period");
     }
-  if (c->burst_present)
+  if (c->burst_present && !skip->cpu_max)
     if (write_u64 (cg, "cpu.max.burst", c->burst, err) < 0)
       return skiff_error_wrap (err, "linux.resources.cpu.burst");
-  if (c->idle_present)
+  if (c->idle_present && !skip->cpu_max)
     {
       char buf[32];
       snprintf (buf, sizeof (buf), "%lld", (long long) c->idle);
@@ -541,7 +557,7 @@ skiff_cgroup_apply_resources (const struct skiff_cgroup *cg, const oci_resources
 {
   if (res == NULL)
     return 0;
-  if (res->memory && memory_requested (res->memory)
+  if (res->memory && memory_requested (res->memory) && !skip->memory
       && apply_memory (cg, res->memory, is_update, err) < 0)
     return -1;
   if (res->memory && !memory_requested (res->memory) && res->memory->disable_oom_killer)
