@@ -100,8 +100,10 @@ emit (struct prog *p, struct bpf_insn i)
 }
 
 /* Registers: r2 = type, r3 = access, r4 = major, r5 = minor (loaded once
-   from struct bpf_cgroup_dev_ctx); r1 is scratch.  */
-static void
+   from struct bpf_cgroup_dev_ctx); r1 is scratch.  Returns true when the
+   rule matches everything (what follows it would be unreachable, which the
+   verifier rejects).  */
+static bool
 emit_rule (struct prog *p, const struct dev_rule *r)
 {
   struct bpf_insn block[8];
@@ -145,6 +147,7 @@ emit_rule (struct prog *p, const struct dev_rule *r)
     block[jumps[j]].off = (short) (n - jumps[j] - 1);
   for (size_t i = 0; i < n; i++)
     emit (p, block[i]);
+  return nj == 0;
 }
 
 static void
@@ -157,7 +160,8 @@ build_program (struct prog *p, const struct dev_rule *rules, size_t n)
   emit (p, LDX_W (4, 1, offsetof (struct bpf_cgroup_dev_ctx, major)));
   emit (p, LDX_W (5, 1, offsetof (struct bpf_cgroup_dev_ctx, minor)));
   for (size_t i = n; i-- > 0;)
-    emit_rule (p, &rules[i]);
+    if (emit_rule (p, &rules[i]))
+      return;
   emit (p, MOV64_IMM (0, 0));
   emit (p, EXIT ());
 }
