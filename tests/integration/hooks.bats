@@ -6,10 +6,18 @@ load helpers
 
 setup() {
   setup_bundle
+  unique_ids
   # Container-side hooks write into the container's root.
   update_config '.root.readonly = false'
 }
 teardown() { teardown_bundle; }
+
+# Container ids unique to this run: cgroups are named after the id, and
+# other test runs may share this host.
+unique_ids() {
+  CT1=ct1-$$-$BATS_TEST_NUMBER
+  CT2=ct2-$$-$BATS_TEST_NUMBER
+}
 
 # Hooks of the runtime namespace append to $BUNDLE/rootfs/hooks.log; hooks
 # of the container namespace append to /hooks.log, the same file seen from
@@ -35,10 +43,10 @@ add_logging_hooks() {
   add_logging_hooks
   set_args /bin/skiff-test-helper true
   # Not `run`: the created process keeps our stdout until it exits.
-  skiff create -b "$BUNDLE" ct1 >"$BUNDLE/create.log" 2>&1 </dev/null || { cat "$BUNDLE/create.log"; false; }
-  skiff start ct1
-  wait_for_status ct1 stopped
-  run skiff delete ct1
+  skiff create -b "$BUNDLE" $CT1 >"$BUNDLE/create.log" 2>&1 </dev/null || { cat "$BUNDLE/create.log"; false; }
+  skiff start $CT1
+  wait_for_status $CT1 stopped
+  run skiff delete $CT1
   [ "$status" -eq 0 ]
 
   run cat "$BUNDLE/rootfs/hooks.log"
@@ -54,7 +62,7 @@ add_logging_hooks() {
   for s in prestart createRuntime createContainer startContainer poststart poststop; do
     run jq -r '[.ociVersion, .id, .bundle] | join(" ")' "$BUNDLE/rootfs/$s.json"
     [ "$status" -eq 0 ]
-    [[ "$output" == ?*" ct1 $BUNDLE" ]]
+    [[ "$output" == ?*" $CT1 $BUNDLE" ]]
   done
   for s in prestart createRuntime createContainer startContainer poststart; do
     run jq -r '.pid' "$BUNDLE/rootfs/$s.json"
@@ -68,7 +76,7 @@ add_logging_hooks() {
   update_config '.annotations.big = $b
                  | .hooks.prestart = [{"path": "/bin/true"}, {"path": "/bin/sh", "args": ["sh", "-c", "exit 0"]}]' \
     --rawfile b "$BUNDLE/big"
-  run skiff run -b "$BUNDLE" ct1
+  run skiff run -b "$BUNDLE" $CT1
   echo "$output"
   [ "$status" -eq 0 ]
 }
@@ -77,12 +85,12 @@ add_logging_hooks() {
   update_config '.hooks.prestart = [
       {"path": "/bin/true"},
       {"path": "/bin/sh", "args": ["sh", "-c", "echo some-output; echo the-reason >&2; exit 3"]}]'
-  run skiff create -b "$BUNDLE" ct1
+  run skiff create -b "$BUNDLE" $CT1
   [ "$status" -ne 0 ]
   [[ "$output" == *'prestart hook #1 `/bin/sh`: exit status 3'* ]]
   [[ "$output" == *"the-reason"* ]]
   [ -z "$(ls -A "$ROOT")" ]
-  run skiff state ct1
+  run skiff state $CT1
   [ "$status" -ne 0 ]
 }
 
@@ -92,7 +100,7 @@ add_logging_hooks() {
   update_config '.hooks.createRuntime = [{"path": "/bin/sh",
       "args": ["sh", "-c", "sleep 77.123 & sleep 77.123"], "timeout": 1}]'
   t0=$(date +%s)
-  run skiff create -b "$BUNDLE" ct1
+  run skiff create -b "$BUNDLE" $CT1
   t1=$(date +%s)
   [ "$status" -ne 0 ]
   [[ "$output" == *'createRuntime hook #0 `/bin/sh`: timed out after 1 s'* ]]
@@ -105,7 +113,7 @@ add_logging_hooks() {
 
 @test "hooks: a hook that cannot be executed is an error naming it" {
   update_config '.hooks.prestart = [{"path": "/no/such/hook"}]'
-  run skiff create -b "$BUNDLE" ct1
+  run skiff create -b "$BUNDLE" $CT1
   [ "$status" -ne 0 ]
   [[ "$output" == *'prestart hook #0 `/no/such/hook`'* ]]
   [ -z "$(ls -A "$ROOT")" ]
@@ -113,7 +121,7 @@ add_logging_hooks() {
 
 @test "hooks: a hook killed by a signal is reported" {
   update_config '.hooks.prestart = [{"path": "/bin/sh", "args": ["sh", "-c", "kill -9 $$"]}]'
-  run skiff create -b "$BUNDLE" ct1
+  run skiff create -b "$BUNDLE" $CT1
   [ "$status" -ne 0 ]
   [[ "$output" == *"prestart hook #0"*"signal 9"* ]]
 }
@@ -122,17 +130,17 @@ add_logging_hooks() {
   update_config '.hooks.poststop = [{"path": "/bin/sh",
       "args": ["sh", "-c", "cat > \($r)/poststop.json"]}]' --arg r "$BUNDLE"
   set_args /bin/skiff-test-helper sleep 100
-  skiff create -b "$BUNDLE" ct1 >"$BUNDLE/create.log" 2>&1 </dev/null || { cat "$BUNDLE/create.log"; false; }
-  skiff start ct1
+  skiff create -b "$BUNDLE" $CT1 >"$BUNDLE/create.log" 2>&1 </dev/null || { cat "$BUNDLE/create.log"; false; }
+  skiff start $CT1
   [ ! -e "$BUNDLE/poststop.json" ]
-  run skiff delete --force ct1
+  run skiff delete --force $CT1
   [ "$status" -eq 0 ]
-  [ "$(jq -r .id "$BUNDLE/poststop.json")" = ct1 ]
+  [ "$(jq -r .id "$BUNDLE/poststop.json")" = $CT1 ]
 }
 
 @test "hooks: a non-positive timeout is an error" {
   update_config '.hooks.prestart = [{"path": "/bin/true", "timeout": 0}]'
-  run skiff create -b "$BUNDLE" ct1
+  run skiff create -b "$BUNDLE" $CT1
   [ "$status" -ne 0 ]
   [[ "$output" == *"timeout"* ]]
   [ -z "$(ls -A "$ROOT")" ]

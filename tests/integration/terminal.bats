@@ -7,9 +7,17 @@ load helpers
 
 setup() {
   setup_bundle
+  unique_ids
   update_config '.process.terminal = true'
 }
 teardown() { teardown_bundle; }
+
+# Container ids unique to this run: cgroups are named after the id, and
+# other test runs may share this host.
+unique_ids() {
+  CT1=ct1-$$-$BATS_TEST_NUMBER
+  CT2=ct2-$$-$BATS_TEST_NUMBER
+}
 
 set_cmd() {
   update_config '.process.args = $a' --argjson a "$(printf '%s\n' "$@" | jq -R . | jq -cs .)"
@@ -86,7 +94,7 @@ wait_receiver() {
   require_cmd script
   update_config '.process.consoleSize = {"height": 30, "width": 90}'
   set_args /bin/skiff-test-helper pty
-  run timeout 20 script -qec "$SKIFF --root $ROOT run -b $BUNDLE ct1" /dev/null </dev/null
+  run timeout 20 script -qec "$SKIFF --root $ROOT run -b $BUNDLE $CT1" /dev/null </dev/null
   [ "$status" -eq 0 ]
   [[ "$output" == *"isatty=1"* ]]
   [[ "$output" == *"ttyname=/dev/pts/0"* ]]
@@ -98,7 +106,7 @@ wait_receiver() {
 @test "terminal: run passes our window size and restores our tty modes" {
   require_cmd script
   set_args /bin/skiff-test-helper pty
-  run timeout 20 script -qec "stty rows 41 cols 123; stty -g; $SKIFF --root $ROOT run -b $BUNDLE ct1; stty -g" /dev/null </dev/null
+  run timeout 20 script -qec "stty rows 41 cols 123; stty -g; $SKIFF --root $ROOT run -b $BUNDLE $CT1; stty -g" /dev/null </dev/null
   [ "$status" -eq 0 ]
   [[ "$output" == *"rows=41 cols=123"* ]]
   # stty -g before and after are the same.
@@ -111,7 +119,7 @@ wait_receiver() {
 
 @test "terminal: run forwards stdin, its EOF, and the exit status" {
   set_cmd /bin/sh -c 'read x; echo "got=$x"; cat; echo "after-eof"; exit 3'
-  run timeout 20 sh -c "printf 'hello\nmore\n' | $SKIFF --root $ROOT run -b $BUNDLE ct1"
+  run timeout 20 sh -c "printf 'hello\nmore\n' | $SKIFF --root $ROOT run -b $BUNDLE $CT1"
   [ "$status" -eq 3 ]
   [[ "$output" == *"got=hello"* ]]
   [[ "$output" == *"more"* ]]
@@ -120,7 +128,7 @@ wait_receiver() {
 
 @test "terminal: /dev/console is the container's pty" {
   set_cmd /bin/sh -c 'tty; stat -c "%t:%T" /dev/console "$(tty)"'
-  run timeout 20 sh -c "$SKIFF --root $ROOT run -b $BUNDLE ct1 </dev/null"
+  run timeout 20 sh -c "$SKIFF --root $ROOT run -b $BUNDLE $CT1 </dev/null"
   [ "$status" -eq 0 ]
   lines=($(tr -d '\r' <<<"$output"))
   [ "${lines[0]}" = /dev/pts/0 ]
@@ -130,11 +138,11 @@ wait_receiver() {
 @test "terminal: --console-socket receives the master; output arrives through it" {
   start_receiver
   set_cmd /bin/sh -c 'tty; echo through-the-console; [ -t 0 ] && [ -t 1 ] && [ -t 2 ] && echo all-tty'
-  run skiff create --console-socket "$BUNDLE/console.sock" -b "$BUNDLE" ct1
+  run skiff create --console-socket "$BUNDLE/console.sock" -b "$BUNDLE" $CT1
   [ "$status" -eq 0 ]
   # skiff closed its copy of the master: nothing of it is left open.
-  [ "$(container_status ct1)" = created ]
-  run skiff start ct1
+  [ "$(container_status $CT1)" = created ]
+  run skiff start $CT1
   [ "$status" -eq 0 ]
   wait_receiver
   run cat "$BUNDLE/console.out"
@@ -143,34 +151,34 @@ wait_receiver() {
   [[ "$output" == *"/dev/pts/0"* ]]
   [[ "$output" == *"through-the-console"* ]]
   [[ "$output" == *"all-tty"* ]]
-  skiff delete ct1
+  skiff delete $CT1
 }
 
 @test "terminal: input written to the console socket's master reaches the process" {
   start_receiver $'ping\n'
   set_cmd /bin/sh -c 'read x; echo "got=$x"'
-  run skiff run -d --console-socket "$BUNDLE/console.sock" -b "$BUNDLE" ct1
+  run skiff run -d --console-socket "$BUNDLE/console.sock" -b "$BUNDLE" $CT1
   [ "$status" -eq 0 ]
   wait_receiver
   run cat "$BUNDLE/console.out"
   [[ "$output" == *"got=ping"* ]]
-  skiff delete --force ct1
+  skiff delete --force $CT1
 }
 
 @test "terminal: consoleSize applies with --console-socket" {
   start_receiver
   update_config '.process.consoleSize = {"height": 25, "width": 132}'
   set_args /bin/skiff-test-helper pty
-  run skiff run -d --console-socket "$BUNDLE/console.sock" -b "$BUNDLE" ct1
+  run skiff run -d --console-socket "$BUNDLE/console.sock" -b "$BUNDLE" $CT1
   [ "$status" -eq 0 ]
   wait_receiver
   run cat "$BUNDLE/console.out"
   [[ "$output" == *"rows=25 cols=132"* ]]
-  skiff delete --force ct1
+  skiff delete --force $CT1
 }
 
 @test "terminal: a console socket that does not exist is an error naming it" {
-  run skiff create --console-socket "$BUNDLE/nope.sock" -b "$BUNDLE" ct1
+  run skiff create --console-socket "$BUNDLE/nope.sock" -b "$BUNDLE" $CT1
   [ "$status" -ne 0 ]
   [[ "$output" == *"$BUNDLE/nope.sock"* ]]
   [ -z "$(ls -A "$ROOT")" ]
@@ -188,9 +196,9 @@ wait_receiver() {
   SKIFF_BG_PIDS+=("$RECV_PID")
   for _ in $(seq 100); do [ -e "$BUNDLE/console.out.ready" ] && break; sleep 0.05; done
   set_args /bin/skiff-test-helper echo long-path-ok
-  run skiff run -d --console-socket "$dir/console.sock" -b "$BUNDLE" ct1
+  run skiff run -d --console-socket "$dir/console.sock" -b "$BUNDLE" $CT1
   [ "$status" -eq 0 ]
   wait_receiver
   grep -q long-path-ok "$BUNDLE/console.out"
-  skiff delete --force ct1
+  skiff delete --force $CT1
 }
