@@ -23,6 +23,7 @@ make_victim() {
   VICTIM=$(mktemp /tmp/skiff-victim.XXXXXX)
   cp "$SKIFF" "$VICTIM"
   chmod 755 "$VICTIM"
+  "$VICTIM" --version >/dev/null
   VICTIM_SHA=$(sha256sum "$VICTIM" | cut -d' ' -f1)
 }
 
