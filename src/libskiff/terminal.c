@@ -126,6 +126,15 @@ skiff_terminal_receive (int sockfd, skiff_error_t *err)
   return fd;
 }
 
+static void
+copy_winsize (int from, int to)
+{
+  struct winsize ws;
+  /* 0x0 means nobody set a size (e.g. under script(1)): keep consoleSize. */
+  if (ioctl (from, TIOCGWINSZ, &ws) == 0 && (ws.ws_row || ws.ws_col))
+    (void) ioctl (to, TIOCSWINSZ, &ws);
+}
+
 /* The master of a new pty in the container's devpts instance.  */
 static int
 open_ptmx (skiff_error_t *err)
@@ -172,6 +181,10 @@ skiff_terminal_setup (int sockfd, const oci_process *proc, bool bind_console, sk
       if (ioctl (slave, TIOCSWINSZ, &ws) < 0)
         return skiff_error_sys (err, "set console size (TIOCSWINSZ)");
     }
+  else
+    /* `skiff run` from a terminal: start with its size now; the proxy
+       would set it only after the process may already have looked.  */
+    copy_winsize (STDIN_FILENO, slave);
 
   if (bind_console)
     {
@@ -195,15 +208,6 @@ skiff_terminal_setup (int sockfd, const oci_process *proc, bool bind_console, sk
 }
 
 /* ------------------------------------------------------------ run's proxy */
-
-static void
-copy_winsize (int from, int to)
-{
-  struct winsize ws;
-  /* 0x0 means nobody set a size (e.g. under script(1)): keep consoleSize. */
-  if (ioctl (from, TIOCGWINSZ, &ws) == 0 && (ws.ws_row || ws.ws_col))
-    (void) ioctl (to, TIOCSWINSZ, &ws);
-}
 
 /* Copy what is readable from IN to OUT.  Returns bytes copied, 0 on EOF
    (EIO on a master means every slave fd is closed), -1 on EAGAIN.  Output
