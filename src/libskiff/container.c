@@ -617,6 +617,17 @@ launch (struct job *j, skiff_error_t *err)
     return skiff_error_sys (err, "socketpair");
   if (skiff_ns_join_parent (&j->plan, err) < 0)
     return -1;
+  if (j->plan.clone_flags & CLONE_NEWTIME)
+    {
+      /* A clone into a new time namespace enters it at once, which freezes
+         its offsets: create it as ours-for-children instead, set the
+         offsets, and the clone below starts inside it.  */
+      if (unshare (CLONE_NEWTIME) < 0)
+        return skiff_error_sys (err, "unshare time namespace");
+      if (skiff_ns_write_time_offsets (getpid (), j->config->linux, err) < 0)
+        return -1;
+      j->plan.clone_flags &= ~(uint64_t) CLONE_NEWTIME;
+    }
 
   j->pid = skiff_clone (j->plan.clone_flags, j->cg ? skiff_cgroup_dirfd (j->cg) : -1, &j->pidfd,
                         &j->placed, err);
@@ -635,9 +646,6 @@ launch (struct job *j, skiff_error_t *err)
 
   if ((j->plan.clone_flags & CLONE_NEWUSER)
       && skiff_ns_write_id_maps (j->pid, j->config->linux, err) < 0)
-    return -1;
-  if ((j->plan.clone_flags & CLONE_NEWTIME)
-      && skiff_ns_write_time_offsets (j->pid, j->config->linux, err) < 0)
     return -1;
   if (j->cg && ! j->placed && skiff_cgroup_enter (j->cg, j->pid, err) < 0)
     return -1;
