@@ -268,10 +268,11 @@ skiff_detached() {
 }
 
 @test "lifecycle: kill accepts signal names and numbers" {
-  set_cmd /bin/sh -c 'trap "echo usr1 >/dev/shm/got" USR1; trap "echo hup >>/dev/shm/got" HUP; while :; do sleep 0.05; done'
+  set_cmd /bin/sh -c 'trap "echo usr1 >>/dev/shm/got" USR1; trap "echo hup >>/dev/shm/got" HUP; while :; do sleep 0.05; done'
   skiff_detached run -d -b "$BUNDLE" $C1
   sleep 0.3
   skiff kill $C1 USR1
+  sleep 0.3
   skiff kill $C1 SIGHUP
   for i in $(seq 40); do
     [ "$(skiff exec $C1 cat /dev/shm/got 2>/dev/null | wc -l)" -ge 2 ] && break
