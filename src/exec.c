@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "container.h"
+#include "log.h"
 #include "utils.h"
 
 enum
@@ -134,7 +135,11 @@ skiff_cmd_exec (struct skiff_context *ctx, int argc, char **argv, skiff_error_t 
       goto out_err;
     }
   if (skiff_container_exec (ctx, &c.o, &status, err) < 0)
-    goto out_err;
+    {
+      if (status != 126 && status != 127)
+        goto out_err;
+      skiff_log_error (NULL, err); /* could not execute: exit like a shell */
+    }
 out:
   free (c.o.env);
   free (c.o.caps);

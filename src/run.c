@@ -3,6 +3,7 @@
 
 #include "commands.h"
 #include "container.h"
+#include "log.h"
 
 /* In create.c.  */
 int skiff_parse_create_options (struct skiff_context *ctx, int argc, char **argv, bool run,
@@ -16,6 +17,12 @@ skiff_cmd_run (struct skiff_context *ctx, int argc, char **argv, skiff_error_t *
   if (ret != 0)
     return ret < 0 ? ret : 0;
   if (skiff_container_run (ctx, &status, err) < 0)
-    return -1;
+    {
+      /* The process could not be executed: report it, and exit the way a
+         shell would (126/127), as callers of `run` expect.  */
+      if (status != 126 && status != 127)
+        return -1;
+      skiff_log_error (NULL, err);
+    }
   return status;
 }

@@ -78,9 +78,9 @@ skiff_sync_send (int sock, int type, int pid, int fd)
 }
 
 void
-skiff_sync_send_error (int sock, const skiff_error_t *err)
+skiff_sync_send_error (int sock, const skiff_error_t *err, int exit_code)
 {
-  struct sync_msg m = { .type = SYNC_ERROR };
+  struct sync_msg m = { .type = SYNC_ERROR, .pid = exit_code };
   size_t n;
 
   m.errnum = err && *err ? (*err)->status : 0;
@@ -215,6 +215,8 @@ struct job
   bool runtime_hooks;       /* prestart or createRuntime hooks exist */
   bool placed;              /* CLONE_INTO_CGROUP worked */
   bool got_go;
+  bool exec_stage;          /* child: failures now are "cannot exec" (126/127) */
+  int exec_status;          /* parent: 126/127 when the child could not exec */
   pid_t pid;
   int pidfd;
   int tty_master;
@@ -377,6 +379,8 @@ child_setup (struct job *j, char **exec_path, skiff_error_t *err)
     return -1;
   if (j->runtime_hooks)
     {
+      if (child_wait_go (j, err) < 0)
+        return -1;
       if (skiff_sync_send (j->sync[1], SYNC_PREPARED, 0, -1) < 0)
         return skiff_error_sys (err, "sync socket");
       if (skiff_sync_expect (j->sync[1], SYNC_HOOKS_DONE, &m, err) < 0)
@@ -404,8 +408,10 @@ child_setup (struct job *j, char **exec_path, skiff_error_t *err)
     return -1;
   /* Before dropping privileges and before `start`: a missing executable
      is a create error, as callers expect.  */
+  j->exec_stage = true;
   if (skiff_process_find_executable (proc, exec_path, err) < 0)
     return -1;
+  j->exec_stage = false;
   if (skiff_security_apply (j->sec, proc, &notify_fd, err) < 0)
     return -1;
   if (notify_fd >= 0)
@@ -440,14 +446,21 @@ child_main (struct job *j)
   skiff_error_t err = NULL;
   cleanup_free char *path = NULL;
 
+  int code;
+
   if (child_setup (j, &path, &err) == 0)
-    skiff_process_exec (path, j->config->process, j->ctx->preserve_fds, &err);
+    {
+      j->exec_stage = true;
+      skiff_process_exec (path, j->config->process, j->ctx->preserve_fds, &err);
+    }
+  /* Shells' convention, which podman and callers of `run` expect.  */
+  code = ! j->exec_stage ? 1 : skiff_error_errno (&err) == EACCES ? 126 : 127;
+  skiff_sync_send_error (j->sync[1], &err, code);
   /* After `start` nobody reads the sync socket any more: say it on stderr
      too when we are past READY.  */
-  skiff_sync_send_error (j->sync[1], &err);
   if (! j->run_mode && j->fifo_fd < 0)
     skiff_log_error ("container process", &err);
-  _exit (skiff_error_errno (&err) == ENOENT ? 127 : skiff_error_errno (&err) == EACCES ? 126 : 1);
+  _exit (code);
 }
 
 /* ---- the parent ------------------------------------------------------ */
@@ -537,6 +550,7 @@ parent_serve (struct job *j, skiff_error_t *err)
       switch (m.type)
         {
         case SYNC_ERROR:
+          j->exec_status = m.pid;
           return skiff_sync_error (&m, err);
         case SYNC_READY:
           return 0;
@@ -555,7 +569,7 @@ parent_serve (struct job *j, skiff_error_t *err)
                                     json, err) < 0)
               return -1;
             if (skiff_sync_send (j->sync[0], SYNC_HOOKS_DONE, 0, -1) < 0)
-              return skiff_error_sys (err, "sync socket");
+              break; /* the child is gone: read why */
             break;
           }
         case SYNC_SECCOMP_FD:
@@ -742,7 +756,10 @@ skiff_container_run (struct skiff_context *ctx, int *status, skiff_error_t *err)
   job_init (&j, ctx, true);
   ret = do_create (&j, err);
   if (ret < 0)
-    goto out;
+    {
+      *status = j.exec_status;
+      goto out;
+    }
 
   if (j.config->hooks && j.config->hooks->poststart_len)
     {

@@ -37,8 +37,9 @@ struct sync_msg
 
 /* Send a message (FD >= 0 is passed with SCM_RIGHTS).  */
 int skiff_sync_send (int sock, int type, int pid, int fd);
-/* Send *ERR as SYNC_ERROR.  */
-void skiff_sync_send_error (int sock, const skiff_error_t *err);
+/* Send *ERR as SYNC_ERROR; EXIT_CODE (in .pid) is 126/127 when the
+   process could not be executed, else 1.  */
+void skiff_sync_send_error (int sock, const skiff_error_t *err, int exit_code);
 /* Receive one message; returns 0 on EOF, >0 on a message, <0 on error.
    *FD gets a passed fd or -1 (may be NULL: passed fds are closed).  */
 int skiff_sync_recv (int sock, struct sync_msg *m, int *fd);

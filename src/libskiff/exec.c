@@ -309,12 +309,15 @@ exec_in (struct skiff_context *ctx, struct skiff_container *c, const struct skif
     {
       skiff_error_t cerr = NULL;
       cleanup_free char *path = NULL;
+      int code = 1;
       close (x.sync[0]);
       close (c->dirfd); /* the container's lock is shared with this fd */
       if (exec_child_setup (&x, &path, &cerr) == 0)
         skiff_process_exec (path, x.config->process, ctx->preserve_fds, &cerr);
-      skiff_sync_send_error (x.sync[1], &cerr);
-      _exit (skiff_error_errno (&cerr) == ENOENT ? 127 : skiff_error_errno (&cerr) == EACCES ? 126 : 1);
+      if (path || skiff_error_errno (&cerr) == ENOENT || skiff_error_errno (&cerr) == EACCES)
+        code = skiff_error_errno (&cerr) == EACCES ? 126 : 127;
+      skiff_sync_send_error (x.sync[1], &cerr, code);
+      _exit (code);
     }
   close (x.sync[1]);
   x.sync[1] = -1;
@@ -333,7 +336,10 @@ exec_in (struct skiff_context *ctx, struct skiff_container *c, const struct skif
   if (r > 0)
     {
       if (m.type == SYNC_ERROR)
-        skiff_sync_error (&m, err);
+        {
+          skiff_sync_error (&m, err);
+          *status = m.pid;
+        }
       else
         skiff_error_plain (err, EPROTO, "sync socket: unexpected message %d", m.type);
       goto kill_child;
