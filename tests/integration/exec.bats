@@ -3,6 +3,7 @@
 # root), gets the command line's overrides and reports its exit status.
 
 load helpers
+bats_require_minimum_version 1.5.0
 
 setup() {
   setup_bundle
@@ -96,8 +97,7 @@ host_ns() {
 }
 
 @test "exec: missing executable and stopped container" {
-  run skiff exec "$C1" nothere
-  [ "$status" -ne 0 ]
+  run -127 skiff exec "$C1" nothere
   [[ "$output" == *"executable file not found"* ]]
   skiff kill "$C1" KILL
   wait_for_status "$C1" stopped

@@ -3,6 +3,7 @@
 # and bad-input errors, crash safety of the state directory.
 
 load helpers
+bats_require_minimum_version 1.5.0
 
 # Container ids are unique per run: the default cgroup is named after the
 # id, and test runs in parallel must not share one.
@@ -199,8 +200,7 @@ skiff_detached() {
 
 @test "lifecycle: missing executable" {
   set_args nothere
-  run skiff run -b "$BUNDLE" $C1
-  [ "$status" -ne 0 ]
+  run -127 skiff run -b "$BUNDLE" $C1
   [[ "$output" == *'exec: "nothere": executable file not found in $PATH'* ]]
   [ -z "$(ls -A "$ROOT")" ]
   set_args /bin/nothere
