@@ -501,13 +501,26 @@ char *
 skiff_rfc3339_now (void)
 {
   struct timespec ts;
-  struct tm tm;
-  char buf[64];
+  long long days, secs, era, doe, yoe, doy, mp, y, m, d;
+  char buf[128];
 
+  /* UTC by hand: glibc's gmtime_r() loads /etc/localtime first, which is
+     wasted work on the path of every create.  Days to civil date after
+     Howard Hinnant's well-known algorithm.  */
   clock_gettime (CLOCK_REALTIME, &ts);
-  gmtime_r (&ts.tv_sec, &tm);
-  snprintf (buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
-            tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
+  days = ts.tv_sec / 86400;
+  secs = ts.tv_sec % 86400;
+  days += 719468;
+  era = (days >= 0 ? days : days - 146096) / 146097;
+  doe = days - era * 146097;
+  yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  mp = (5 * doy + 2) / 153;
+  d = doy - (153 * mp + 2) / 5 + 1;
+  m = mp < 10 ? mp + 3 : mp - 9;
+  y = yoe + era * 400 + (m <= 2);
+  snprintf (buf, sizeof buf, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%09ldZ", y, m, d,
+            secs / 3600, secs / 60 % 60, secs % 60, ts.tv_nsec);
   return xstrdup (buf);
 }
 
