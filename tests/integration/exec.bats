@@ -108,3 +108,15 @@ host_ns() {
   [ "$status" -ne 0 ]
   [[ "$output" == *"does not exist"* ]]
 }
+
+@test "exec: --tty gives the process a pty of the container's devpts" {
+  require_cmd script
+  run script -qec "$SKIFF --root $ROOT exec -t $C1 /bin/skiff-test-helper pty" /dev/null
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"isatty=1"* ]]
+  [[ "$output" == *"ttyname=/dev/pts/"[0-9]* ]]
+  # --tty --detach without a console socket has nowhere to send the master
+  run skiff exec -t -d "$C1" /bin/true
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"console-socket"* ]]
+}
