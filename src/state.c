@@ -2,6 +2,7 @@
 #include <config.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "commands.h"
 #include "container.h"
@@ -22,7 +23,9 @@ skiff_cmd_state (struct skiff_context *ctx, int argc, char **argv, skiff_error_t
   ctx->id = argv[first];
   if (skiff_container_state (ctx, &json, err) < 0)
     return -1;
-  puts (json);
+  fputs (json, stdout);
+  if (*json == '\0' || json[strlen (json) - 1] != '\n')
+    putchar ('\n');
   free (json);
   return 0;
 }

@@ -226,11 +226,12 @@ gen_oci_fields (yajl_gen g, const struct skiff_state *s, const char *status)
   gen_kv (g, "rootfs", s->rootfs);
   gen_kv (g, "created", s->created);
   gen_kv (g, "owner", s->owner ? s->owner : "");
+  if (s->annotations == NULL || s->annotations->len == 0)
+    return; /* omitted when empty, as runc does */
   gen_str (g, "annotations");
   yajl_gen_map_open (g);
-  if (s->annotations)
-    for (i = 0; i < s->annotations->len; i++)
-      gen_kv (g, s->annotations->keys[i], s->annotations->values[i]);
+  for (i = 0; i < s->annotations->len; i++)
+    gen_kv (g, s->annotations->keys[i], s->annotations->values[i]);
   yajl_gen_map_close (g);
 }
 
