@@ -30,7 +30,10 @@ int skiff_ns_plan_init (const oci_linux *linux, struct skiff_ns_plan *plan, skif
 void skiff_ns_plan_close (struct skiff_ns_plan *plan);
 
 /* Parent side, before the clone: join the namespaces that only take effect
-   for children (pid, time).  */
+   for children (pid, time).  A NEW time namespace is also made by the
+   parent (unshare + skiff_ns_write_time_offsets on itself, see
+   container.c): a clone into a new time namespace would freeze its
+   offsets before they could be written.  */
 int skiff_ns_join_parent (struct skiff_ns_plan *plan, skiff_error_t *err);
 /* Child side: join every other namespace with a path, user first.  */
 int skiff_ns_join_child (struct skiff_ns_plan *plan, skiff_error_t *err);
