@@ -66,6 +66,11 @@ int skiff_parse_options (int argc, char **argv, const char *shortopts,
                          const struct option *longopts, skiff_option_handler handler,
                          void *data, bool *help, skiff_error_t *err);
 
+/* For commands whose only argument is the container id: parses --help and
+   the id into CTX->id.  Returns 1 after printing help, 0 when the id was
+   set, < 0 on a usage error.  */
+int skiff_parse_id_command (struct skiff_context *ctx, int argc, char **argv, skiff_error_t *err);
+
 /* Require exactly N positional arguments (after options); usage error else. */
 int skiff_expect_args (int argc, char **argv, int first, int min, int max, skiff_error_t *err);
 

@@ -157,6 +157,21 @@ skiff_expect_args (int argc, char **argv, int first, int min, int max, skiff_err
   return 0;
 }
 
+int
+skiff_parse_id_command (struct skiff_context *ctx, int argc, char **argv, skiff_error_t *err)
+{
+  bool help = false;
+  int first = skiff_parse_options (argc, argv, "", NULL, NULL, NULL, &help, err);
+  if (first < 0)
+    return first;
+  if (help)
+    return 1;
+  if (skiff_expect_args (argc, argv, first, 1, 1, err) < 0)
+    return -1;
+  ctx->id = argv[first];
+  return 0;
+}
+
 enum
 {
   OPT_ROOT = 1000,

@@ -10,17 +10,11 @@
 int
 skiff_cmd_state (struct skiff_context *ctx, int argc, char **argv, skiff_error_t *err)
 {
-  bool help = false;
   char *json = NULL;
-  int first = skiff_parse_options (argc, argv, "", NULL, NULL, NULL, &help, err);
+  int ret = skiff_parse_id_command (ctx, argc, argv, err);
 
-  if (first < 0)
-    return first;
-  if (help)
-    return 0;
-  if (skiff_expect_args (argc, argv, first, 1, 1, err) < 0)
-    return -1;
-  ctx->id = argv[first];
+  if (ret != 0)
+    return ret < 0 ? ret : 0;
   if (skiff_container_state (ctx, &json, err) < 0)
     return -1;
   fputs (json, stdout);

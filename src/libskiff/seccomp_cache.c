@@ -123,6 +123,9 @@ skiff_seccomp_set_cache_dir (const char *dir)
   cache_dir_set = true;
 }
 
+/* Beside the default state root, shared by every --root of the same user;
+   the leading dot keeps it apart from container ids, which cannot start
+   with one.  */
 static char *
 cache_dir_path (void)
 {
@@ -131,10 +134,10 @@ cache_dir_path (void)
   if (cache_dir_set)
     return cache_dir_override ? xstrdup (cache_dir_override) : NULL;
   if (geteuid () == 0)
-    return xstrdup ("/run/skiff/seccomp-cache");
+    return xstrdup ("/run/skiff/.seccomp-cache");
   xdg = getenv ("XDG_RUNTIME_DIR");
   if (xdg && *xdg == '/')
-    return xasprintf ("%s/skiff/seccomp-cache", xdg);
+    return xasprintf ("%s/skiff/.seccomp-cache", xdg);
   return NULL;
 }
 
