@@ -19,7 +19,7 @@ struct skiff_seccomp_filter
 };
 
 /* Where compiled filters are cached; NULL disables the cache.  Default:
-   /run/skiff/.seccomp-cache for root, $XDG_RUNTIME_DIR/skiff/.seccomp-cache
+   /var/cache/skiff/seccomp for root, $XDG_RUNTIME_DIR/skiff/.seccomp-cache
    otherwise.  */
 void skiff_seccomp_set_cache_dir (const char *dir);
 

@@ -123,9 +123,10 @@ skiff_seccomp_set_cache_dir (const char *dir)
   cache_dir_set = true;
 }
 
-/* Beside the default state root, shared by every --root of the same user;
-   the leading dot keeps it apart from container ids, which cannot start
-   with one.  */
+/* Shared by every --root of the same user and outside any state root, so
+   it is never taken for a container.  Entries are keyed on the kernel
+   release, so a cache that outlives a reboot into another kernel is only
+   unused (and pruned).  */
 static char *
 cache_dir_path (void)
 {
@@ -134,7 +135,7 @@ cache_dir_path (void)
   if (cache_dir_set)
     return cache_dir_override ? xstrdup (cache_dir_override) : NULL;
   if (geteuid () == 0)
-    return xstrdup ("/run/skiff/.seccomp-cache");
+    return xstrdup ("/var/cache/skiff/seccomp");
   xdg = getenv ("XDG_RUNTIME_DIR");
   if (xdg && *xdg == '/')
     return xasprintf ("%s/skiff/.seccomp-cache", xdg);

@@ -7,7 +7,7 @@ load helpers
 
 # skiff's compiled-filter cache (root's default); entries a test adds are
 # removed by its teardown.
-SECCOMP_CACHE=/run/skiff/.seccomp-cache
+SECCOMP_CACHE=/var/cache/skiff/seccomp
 
 setup() {
   setup_bundle
