@@ -212,6 +212,7 @@ struct job
   int tty_sock[2];          /* run without --console-socket: master comes back here */
   int sync[2];
   int fifo_fd;
+  bool started;             /* `start` released us from exec.fifo */
   bool runtime_hooks;       /* prestart or createRuntime hooks exist */
   bool placed;              /* CLONE_INTO_CGROUP worked */
   bool got_go;
@@ -431,7 +432,9 @@ child_setup (struct job *j, char **exec_path, skiff_error_t *err)
       while (r < 0 && errno == EINTR);
       if (r != 1)
         return skiff_error_sys (err, "wait for start on exec.fifo");
-      close_fd (&j->fifo_fd);
+      /* fifo_fd stays open (close-on-exec): `start` waits for the exec to
+         close it, so poststart hooks run after the process started.  */
+      j->started = true;
     }
 
   if (hooks && child_hooks (j, hooks->start_container, hooks->start_container_len,
@@ -458,7 +461,7 @@ child_main (struct job *j)
   skiff_sync_send_error (j->sync[1], &err, code);
   /* After `start` nobody reads the sync socket any more: say it on stderr
      too when we are past READY.  */
-  if (! j->run_mode && j->fifo_fd < 0)
+  if (j->started)
     skiff_log_error ("container process", &err);
   _exit (code);
 }

@@ -158,6 +158,17 @@ skiff_container_destroy (const char *root, int dirfd, const struct skiff_state *
   return ret;
 }
 
+/* The container process holds exec.fifo open for reading until its execve
+   closes it; then our write end reports POLLERR.  poststart hooks must run
+   after the process started, not merely after it was told to.  */
+static void
+wait_for_exec (int fifo_fd)
+{
+  struct pollfd p = { .fd = fifo_fd, .events = 0 };
+  while (poll (&p, 1, -1) < 0 && errno == EINTR)
+    ;
+}
+
 int
 skiff_container_start (struct skiff_context *ctx, skiff_error_t *err)
 {
@@ -183,6 +194,7 @@ skiff_container_start (struct skiff_context *ctx, skiff_error_t *err)
       return ret;
     }
   unlinkat (c.dirfd, "exec.fifo", 0);
+  wait_for_exec (fd);
   config = load_saved_config (c.dirfd, c.state);
   run_hooks_warn (c.state, config, 0);
   oci_config_free (config);

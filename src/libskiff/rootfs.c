@@ -414,10 +414,20 @@ skiff_rootfs_prepare (const oci_config *config, const struct skiff_rootfs_opts *
   if (prop && !(prop & (MS_SHARED | MS_SLAVE)) && mount (NULL, "/", NULL, prop, NULL) < 0)
     return skiff_error_sys (err, "set propagation of /");
 
-  if (skiff_make_parent_private (rootfs, err) < 0)
+  /* After the slave/private pass nothing is shared, so the rootfs's parent
+     mount only needs fixing (a mountinfo scan) when / was made shared, or
+     when the bind fails because the parent is unbindable.  */
+  if ((prop & MS_SHARED) && skiff_make_parent_private (rootfs, err) < 0)
     return -1;
   if (mount (rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
-    return skiff_error_sys (err, "bind mount rootfs `%s`", rootfs);
+    {
+      if (errno != EINVAL || (prop & MS_SHARED))
+        return skiff_error_sys (err, "bind mount rootfs `%s`", rootfs);
+      if (skiff_make_parent_private (rootfs, err) < 0)
+        return -1;
+      if (mount (rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+        return skiff_error_sys (err, "bind mount rootfs `%s`", rootfs);
+    }
 
   struct skiff_rootfs_ctx ctx = { .opts = opts, .config = config,
                                   .mount_label = skiff_security_mount_label (config) };

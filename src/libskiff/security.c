@@ -187,21 +187,26 @@ setgroups_denied (void)
 static int
 switch_user (struct skiff_security *s, skiff_error_t *err)
 {
-  if (setgroups_denied ())
+  /* Try first: reading /proc/self/setgroups costs a file open on every
+     start, and only a failure needs to know why.  */
+  if (setgroups (s->n_gids, s->gids) < 0)
     {
-      /* As runc: a rootless user namespace cannot have them; go on.  */
-      if (s->n_gids > 0)
-        skiff_warn ("process.user.additionalGids ignored: setgroups is denied in this user namespace");
-      else
-        skiff_debug ("setgroups denied in the user namespace, supplementary groups left as they are");
-    }
-  else if (setgroups (s->n_gids, s->gids) < 0)
-    {
+      if (errno != EPERM)
+        return skiff_error_sys (err, "setgroups");
+      if (setgroups_denied ())
+        {
+          /* As runc: a rootless user namespace cannot have them; go on.  */
+          if (s->n_gids > 0)
+            skiff_warn ("process.user.additionalGids ignored: setgroups is denied in this user namespace");
+          else
+            skiff_debug ("setgroups denied in the user namespace, supplementary groups left as they are");
+        }
       /* No /proc in the container to tell us "deny": clearing groups we
          cannot clear is what the denied case does anyway.  */
-      if (!(errno == EPERM && s->n_gids == 0 && s->userns))
+      else if (!(s->n_gids == 0 && s->userns))
         return skiff_error_sys (err, "setgroups");
-      skiff_debug ("setgroups: %s, supplementary groups left as they are", strerror (errno));
+      else
+        skiff_debug ("setgroups: %s, supplementary groups left as they are", strerror (EPERM));
     }
   if (setresgid (s->gid, s->gid, s->gid) < 0)
     return skiff_error_sys (err, "setresgid %u", (unsigned) s->gid);
