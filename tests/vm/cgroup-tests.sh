@@ -245,6 +245,45 @@ t_hugetlb_io() {
   [[ $out == *"page size 3MB"* ]] && finish_ct hio
 }
 
+t_io_max() {
+  # Needs the scratch disk (vm-run.sh -d).  Uses O_DIRECT: buffered reads
+  # would hit the page cache and buffered writes are throttled only at
+  # writeback; direct I/O is throttled synchronously in the container.
+  [ -r /sys/block/vda/dev ] || { log "no /dev/vda: run vm-run.sh with -d"; return 77; }
+  local mm maj min p io
+  mm=$(cat /sys/block/vda/dev)
+  maj=${mm%:*} min=${mm#*:}
+  p=$(cgpath io)
+  cfg ".linux.devices = [{\"path\": \"/dev/vda\", \"type\": \"b\", \"major\": $maj, \"minor\": $min, \"fileMode\": 432}]
+       | .linux.resources.devices = [{\"allow\": true, \"type\": \"b\", \"major\": $maj, \"minor\": $min, \"access\": \"rw\"}]
+       | .linux.resources.blockIO = {\"throttleReadBpsDevice\": [{\"major\": $maj, \"minor\": $min, \"rate\": 1048576}],
+                                     \"throttleWriteBpsDevice\": [{\"major\": $maj, \"minor\": $min, \"rate\": 2097152}]}"
+  start_ct io sleep 100 || return 1
+  io=$(grep "^$mm " "$p/io.max")
+  log "vda is $mm; io.max: $io"
+  [ "$io" = "$mm rbps=1048576 wbps=2097152 riops=max wiops=max" ] || return 1
+  # 2 MiB at 1 MiB/s: about 2 s, timed inside the container.
+  local rd='read a _ </proc/uptime; dd if=/dev/vda of=/dev/null bs=64k count=32 iflag=direct 2>/dev/null || exit 1; read b _ </proc/uptime; echo "$a $b"'
+  local slow fast
+  slow=$(sk exec io sh -c "$rd" | awk '{printf "%.2f", $2 - $1}')
+  log "2 MiB O_DIRECT read at rbps=1048576: ${slow:-failed} s"
+  [ -n "$slow" ] && awk "BEGIN{exit !($slow >= 1.5)}" || return 1
+  # 4 MiB of direct writes at 2 MiB/s: about 2 s as well.
+  local wr='read a _ </proc/uptime; dd if=/dev/zero of=/dev/vda bs=64k count=64 oflag=direct 2>/dev/null || exit 1; read b _ </proc/uptime; echo "$a $b"'
+  local wslow
+  wslow=$(sk exec io sh -c "$wr" | awk '{printf "%.2f", $2 - $1}')
+  log "4 MiB O_DIRECT write at wbps=2097152: ${wslow:-failed} s"
+  [ -n "$wslow" ] && awk "BEGIN{exit !($wslow >= 1.5)}" || return 1
+  # Lift the read limit (rate 0 = max); the write limit stays.
+  echo "{\"blockIO\": {\"throttleReadBpsDevice\": [{\"major\": $maj, \"minor\": $min, \"rate\": 0}]}}" |
+    sk update --resources - io || return 1
+  io=$(grep "^$mm " "$p/io.max")
+  fast=$(sk exec io sh -c "$rd" | awk '{printf "%.2f", $2 - $1}')
+  log "after update: io.max: $io; same read unthrottled: ${fast:-failed} s"
+  [ "$io" = "$mm rbps=max wbps=2097152 riops=max wiops=max" ] && [ -n "$fast" ] &&
+    awk "BEGIN{exit !($fast < 0.5 && $fast * 3 < $slow)}" && finish_ct io
+}
+
 t_kill_all() {
   start_ct kall sh -c 'sleep 100 & sleep 100 & sh -c "sleep 100 & sleep 100" & sleep 100' || return 1
   local p=$(cgpath kall) n
@@ -285,6 +324,7 @@ run_test "pause/resume: cgroup.freeze" t_freeze
 run_test "update: flags, --resources -, checkBeforeUpdate, events --stats" t_update
 run_test "update: device rules replaced on a running container" t_update_devices
 run_test "hugetlb, io.weight, cpu.max.burst/idle" t_hugetlb_io
+run_test "io.max: direct reads/writes throttled, limit lifted by update" t_io_max
 run_test "kill --all reaches every process" t_kill_all
 run_test "default cgroup path" t_default_path
 run_test "nothing left in the hierarchy" t_clean_hierarchy

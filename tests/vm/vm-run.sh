@@ -4,27 +4,30 @@
 # enabled in the root cgroup.  The guest sees the host's / read-only
 # through 9p with a tmpfs overlay on top; -w DIR shares DIR read-write.
 #
-#   tests/vm/vm-run.sh [-c CPUS] [-m MIB] [-t SECS] [-w DIR]... [--] CMD [ARGS...]
+#   tests/vm/vm-run.sh [-c CPUS] [-m MIB] [-t SECS] [-d MIB] [-w DIR]... [--] CMD [ARGS...]
 #
+# -d MIB adds a sparse, empty virtio-blk disk of that size (/dev/vda in the
+# guest, thrown away after the run) for tests that need a block device.
 # stdout/stderr of CMD come back on virtio-serial ports; the exit status
 # of CMD is ours (124: timeout, 125: the VM failed).  Needs root.  Missing
 # Debian packages are installed with apt-get.  The kernel is extracted and
 # the initramfs built once, cached in $VM_CACHE (~/.cache/skiff-vm).
 set -euo pipefail
 
-cpus=1 mem=1024 tmo=${VM_TIMEOUT:-600}
+cpus=1 mem=1024 tmo=${VM_TIMEOUT:-600} disk=
 shares=()
-while getopts "c:m:t:w:h" o; do
+while getopts "c:m:t:d:w:h" o; do
   case $o in
+    d) disk=$OPTARG ;;
     c) cpus=$OPTARG ;;
     m) mem=$OPTARG ;;
     t) tmo=$OPTARG ;;
     w) shares+=("$(realpath "$OPTARG")") ;;
-    *) sed -n '2,13p' "$0"; exit 2 ;;
+    *) sed -n '2,16p' "$0"; exit 2 ;;
   esac
 done
 shift $((OPTIND - 1))
-[ $# -gt 0 ] || { sed -n '2,13p' "$0"; exit 2; }
+[ $# -gt 0 ] || { sed -n '2,16p' "$0"; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "vm-run: must run as root" >&2; exit 125; }
 
 cache=${VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/skiff-vm}
@@ -88,7 +91,10 @@ fi
 
 # 2. The initramfs: busybox, the modules for 9p/overlay/virtio-serial, /init.
 here=$(cd "$(dirname "$0")" && pwd)
-init_hash=$(sha256sum "$here/vm-init.sh" | cut -c1-16)
+# virtio_blk costs nothing without a disk: always load it.  The module
+# list is part of the cache key, so changing it rebuilds the initramfs.
+modules="virtio_pci 9pnet_virtio 9p overlay virtio_console virtio_blk"
+init_hash=$( (cat "$here/vm-init.sh"; echo "$modules") | sha256sum | cut -c1-16)
 initrd=$cache/initramfs-$kver-$init_hash.cpio
 if [ ! -s "$initrd" ]; then
   work=$(mktemp -d)
@@ -98,7 +104,7 @@ if [ ! -s "$initrd" ]; then
   cp "$here/vm-init.sh" "$work/init"
   chmod 755 "$work/init"
   : >"$work/modules.order"
-  for m in virtio_pci 9pnet_virtio 9p overlay virtio_console; do
+  for m in $modules; do
     modprobe -S "$kver" --show-depends "$m" 2>/dev/null | awk '$1 == "insmod" {print $2}'
   done | awk '!seen[$0]++' | while read -r ko; do
     base=$(basename "$ko"); base=${base%.xz}; base=${base%.zst}
@@ -156,6 +162,12 @@ for i in "${!shares[@]}"; do
   extra+=(-fsdev "local,id=rw$i,path=${shares[$i]},security_model=none,multidevs=remap"
     -device "virtio-9p-pci,fsdev=rw$i,mount_tag=rw$i")
 done
+if [ -n "$disk" ]; then
+  # Sparse: costs no host disk space until the guest writes to it.
+  truncate -s "${disk}M" "$T/disk.img"
+  extra+=(-drive "file=$T/disk.img,if=none,format=raw,id=d0,cache=unsafe"
+    -device virtio-blk-pci,drive=d0)
+fi
 timeout --foreground -k 10 "$tmo" qemu-system-x86_64 -nodefaults -no-user-config -display none \
   -no-reboot -machine q35 -accel "$accel" -cpu max -m "$mem" -smp "$cpus" \
   -kernel "$kernel" -initrd "$initrd" \
