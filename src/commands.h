@@ -71,6 +71,12 @@ int skiff_parse_options (int argc, char **argv, const char *shortopts,
    set, < 0 on a usage error.  */
 int skiff_parse_id_command (struct skiff_context *ctx, int argc, char **argv, skiff_error_t *err);
 
+/* create and run: parse create's options and the id into CTX; *BUNDLE gets
+   the absolute bundle path (CTX->bundle points to it; the caller frees it).
+   Returns 1 when --help was printed, 0 to go on, < 0 on error.  */
+int skiff_parse_create_options (struct skiff_context *ctx, int argc, char **argv, bool run,
+                                char **bundle, skiff_error_t *err);
+
 /* Require exactly N positional arguments (after options); usage error else. */
 int skiff_expect_args (int argc, char **argv, int first, int min, int max, skiff_error_t *err);
 

@@ -81,14 +81,9 @@ handle (int opt, const char *arg, void *data, skiff_error_t *err)
     }
 }
 
-/* Shared with run.c: parse create's options and the id into CTX.  Returns
-   1 when --help was printed, 0 to go on, <0 on error.  */
-int skiff_parse_create_options (struct skiff_context *ctx, int argc, char **argv, bool run,
-                                skiff_error_t *err);
-
 int
 skiff_parse_create_options (struct skiff_context *ctx, int argc, char **argv, bool run,
-                            skiff_error_t *err)
+                            char **bundle, skiff_error_t *err)
 {
   struct create_opts o = { .ctx = ctx, .cmd = argv[0], .run = run };
   bool help = false;
@@ -110,14 +105,15 @@ skiff_parse_create_options (struct skiff_context *ctx, int argc, char **argv, bo
   if (abs == NULL)
     return skiff_error_sys (err, "%s %s: bundle `%s`", argv[0], ctx->id,
                             o.bundle ? o.bundle : ".");
-  ctx->bundle = abs; /* lives until exit */
+  ctx->bundle = *bundle = abs;
   return 0;
 }
 
 int
 skiff_cmd_create (struct skiff_context *ctx, int argc, char **argv, skiff_error_t *err)
 {
-  int ret = skiff_parse_create_options (ctx, argc, argv, false, err);
+  cleanup_free char *bundle = NULL;
+  int ret = skiff_parse_create_options (ctx, argc, argv, false, &bundle, err);
   if (ret != 0)
     return ret < 0 ? ret : 0;
   if (skiff_container_create (ctx, err) < 0)

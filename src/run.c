@@ -4,16 +4,14 @@
 #include "commands.h"
 #include "container.h"
 #include "log.h"
-
-/* In create.c.  */
-int skiff_parse_create_options (struct skiff_context *ctx, int argc, char **argv, bool run,
-                                skiff_error_t *err);
+#include "utils.h"
 
 int
 skiff_cmd_run (struct skiff_context *ctx, int argc, char **argv, skiff_error_t *err)
 {
+  cleanup_free char *bundle = NULL;
   int status = 0;
-  int ret = skiff_parse_create_options (ctx, argc, argv, true, err);
+  int ret = skiff_parse_create_options (ctx, argc, argv, true, &bundle, err);
   if (ret != 0)
     return ret < 0 ? ret : 0;
   if (skiff_container_run (ctx, &status, err) < 0)
