@@ -235,6 +235,8 @@ exec_in (struct skiff_context *ctx, struct skiff_container *c, const struct skif
   struct skiff_cgroup *cg = NULL;
   cleanup_close int my_pidfd = -1;
   cleanup_close int master = -1;
+  cleanup_close int own_pid_ns = -1;
+  cleanup_close int own_time_ns = -1;
   int ns, ret = -1, wst = 0;
   bool placed = false;
   pid_t pid = -1;
@@ -274,10 +276,18 @@ exec_in (struct skiff_context *ctx, struct skiff_container *c, const struct skif
   ns = config_ns_flags (x.config);
   x.user_ns = (ns & CLONE_NEWUSER) != 0;
   x.child_flags = ns & ~(CLONE_NEWPID | CLONE_NEWTIME);
-  if ((ns & (CLONE_NEWPID | CLONE_NEWTIME)) && setns (x.pidfd, ns & (CLONE_NEWPID | CLONE_NEWTIME)) < 0)
+  if (ns & (CLONE_NEWPID | CLONE_NEWTIME))
     {
-      skiff_error_sys (err, "join the container's pid/time namespace");
-      goto out;
+      /* These namespaces apply to our children only; keep our own to go
+         back to after the clone, so nothing this process does later (a
+         sanitizer's helper thread, say) is born in the container.  */
+      own_pid_ns = open ("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+      own_time_ns = open ("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
+      if (setns (x.pidfd, ns & (CLONE_NEWPID | CLONE_NEWTIME)) < 0)
+        {
+          skiff_error_sys (err, "join the container's pid/time namespace");
+          goto out;
+        }
     }
   if (c->state->cgroup_path && skiff_cgroup_open (c->state->cgroup_path, &cg, err) < 0)
     goto out;
@@ -303,6 +313,13 @@ exec_in (struct skiff_context *ctx, struct skiff_container *c, const struct skif
     }
 
   pid = skiff_clone (0, cg ? skiff_cgroup_dirfd (cg) : -1, &my_pidfd, &placed, err);
+  if (pid != 0)
+    {
+      if (own_pid_ns >= 0 && (ns & CLONE_NEWPID))
+        (void) setns (own_pid_ns, CLONE_NEWPID);
+      if (own_time_ns >= 0 && (ns & CLONE_NEWTIME))
+        (void) setns (own_time_ns, CLONE_NEWTIME);
+    }
   if (pid < 0)
     goto out;
   if (pid == 0)
