@@ -648,6 +648,8 @@ launch (struct job *j, skiff_error_t *err)
 
   j->pid = skiff_clone (j->plan.clone_flags, j->cg ? skiff_cgroup_dirfd (j->cg) : -1, &j->pidfd,
                         &j->placed, err);
+  if (j->pid != 0)
+    skiff_ns_restore_parent (&j->plan);
   if (j->pid < 0)
     {
       j->pid = 0;

@@ -61,6 +61,9 @@ skiff_ns_plan_close (struct skiff_ns_plan *plan)
         close (plan->join_fd[i]);
         plan->join_fd[i] = -1;
       }
+  if (plan->own_pid_fd >= 0)
+    close (plan->own_pid_fd);
+  plan->own_pid_fd = -1;
 }
 
 int
@@ -74,6 +77,7 @@ skiff_ns_plan_init (const oci_linux *linux, struct skiff_ns_plan *plan, skiff_er
   memset (plan, 0, sizeof *plan);
   for (k = 0; k < SKIFF_NS_COUNT; k++)
     plan->join_fd[k] = -1;
+  plan->own_pid_fd = -1;
   if (linux == NULL)
     return 0;
 
@@ -146,9 +150,21 @@ join (struct skiff_ns_plan *plan, int k, skiff_error_t *err)
 int
 skiff_ns_join_parent (struct skiff_ns_plan *plan, skiff_error_t *err)
 {
+  if (plan->join_fd[SKIFF_NS_PID] >= 0)
+    plan->own_pid_fd = open ("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
   if (join (plan, SKIFF_NS_PID, err) < 0)
     return -1;
   return join (plan, SKIFF_NS_TIME, err);
+}
+
+void
+skiff_ns_restore_parent (struct skiff_ns_plan *plan)
+{
+  if (plan->own_pid_fd < 0)
+    return;
+  (void) setns (plan->own_pid_fd, CLONE_NEWPID);
+  close (plan->own_pid_fd);
+  plan->own_pid_fd = -1;
 }
 
 int

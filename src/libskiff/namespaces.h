@@ -24,6 +24,7 @@ struct skiff_ns_plan
                                     right user namespace) */
   int join_fd[SKIFF_NS_COUNT];   /* fds of namespaces to join (setns), -1 if none */
   bool user_ns;                  /* the container gets a user namespace (new or joined) */
+  int own_pid_fd;                /* our pid namespace while we joined another, else -1 */
 };
 
 int skiff_ns_plan_init (const oci_linux *linux, struct skiff_ns_plan *plan, skiff_error_t *err);
@@ -35,6 +36,9 @@ void skiff_ns_plan_close (struct skiff_ns_plan *plan);
    container.c): a clone into a new time namespace would freeze its
    offsets before they could be written.  */
 int skiff_ns_join_parent (struct skiff_ns_plan *plan, skiff_error_t *err);
+/* Parent side, after the clone: go back to our own pid namespace for
+   later children (a sanitizer's helper, hooks), undoing skiff_ns_join_parent. */
+void skiff_ns_restore_parent (struct skiff_ns_plan *plan);
 /* Child side: join every other namespace with a path, user first.  */
 int skiff_ns_join_child (struct skiff_ns_plan *plan, skiff_error_t *err);
 
