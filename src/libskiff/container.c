@@ -735,27 +735,13 @@ skiff_container_create (struct skiff_context *ctx, skiff_error_t *err)
 
 /* ---- run ------------------------------------------------------------- */
 
-static volatile pid_t forward_pid;
-
-static void
-forward_signal (int sig)
-{
-  int saved = errno;
-  if (forward_pid > 0)
-    kill (forward_pid, sig);
-  errno = saved;
-}
-
-static const int forwarded[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
 
 int
 skiff_container_run (struct skiff_context *ctx, int *status, skiff_error_t *err)
 {
   struct job j;
-  struct sigaction sa;
   skiff_error_t ignored = NULL;
-  int wst = 0, ret;
-  size_t i;
+  int ret;
 
   *status = 0;
   job_init (&j, ctx, true);
@@ -779,30 +765,9 @@ skiff_container_run (struct skiff_context *ctx, int *status, skiff_error_t *err)
   if (ctx->detach)
     goto out;
 
-  forward_pid = j.pid;
-  memset (&sa, 0, sizeof sa);
-  sa.sa_handler = forward_signal;
-  sa.sa_flags = SA_RESTART;
-  sigemptyset (&sa.sa_mask);
-  for (i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
-    if (! (j.tty_master >= 0 && forwarded[i] == SIGWINCH))
-      sigaction (forwarded[i], &sa, NULL);
-
   /* Let `state`, `kill`, `ps` in while we wait.  */
   flock (j.dirfd, LOCK_UN);
-  if (j.tty_master >= 0 && skiff_terminal_proxy (j.tty_master, j.pidfd, &ignored) < 0)
-    {
-      skiff_warn ("%s", ignored->msg);
-      skiff_error_free (&ignored);
-    }
-  while (waitpid (j.pid, &wst, 0) < 0)
-    if (errno != EINTR)
-      {
-        wst = 0;
-        break;
-      }
-  *status = skiff_exit_status (wst);
-  forward_pid = 0;
+  *status = skiff_exit_status (skiff_wait_foreground (j.pid, j.pidfd, j.tty_master));
 
   /* Delete it, unless someone did already.  */
   while (flock (j.dirfd, LOCK_EX) < 0 && errno == EINTR)

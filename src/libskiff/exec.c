@@ -215,16 +215,6 @@ exec_child_setup (struct xjob *x, char **path, skiff_error_t *err)
   return skiff_process_prepare_fds (x->ctx->preserve_fds, err);
 }
 
-static volatile pid_t forward_pid;
-
-static void
-forward_signal (int sig)
-{
-  int saved = errno;
-  if (forward_pid > 0)
-    kill (forward_pid, sig);
-  errno = saved;
-}
 
 static int
 exec_in (struct skiff_context *ctx, struct skiff_container *c, const struct skiff_exec_opts *o,
@@ -237,7 +227,7 @@ exec_in (struct skiff_context *ctx, struct skiff_container *c, const struct skif
   cleanup_close int master = -1;
   cleanup_close int own_pid_ns = -1;
   cleanup_close int own_time_ns = -1;
-  int ns, ret = -1, wst = 0;
+  int ns, ret = -1;
   bool placed = false;
   pid_t pid = -1;
   struct sync_msg m;
@@ -377,29 +367,8 @@ exec_in (struct skiff_context *ctx, struct skiff_container *c, const struct skif
 
   /* Attached: forward signals, unlock the container and wait.  */
   {
-    static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
-    struct sigaction sa;
-    skiff_error_t ignored = NULL;
-    size_t i;
-
-    forward_pid = pid;
-    memset (&sa, 0, sizeof sa);
-    sa.sa_handler = forward_signal;
-    sa.sa_flags = SA_RESTART;
-    for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-      if (! (master >= 0 && sigs[i] == SIGWINCH))
-        sigaction (sigs[i], &sa, NULL);
     flock (c->dirfd, LOCK_UN);
-    if (master >= 0 && skiff_terminal_proxy (master, my_pidfd, &ignored) < 0)
-      {
-        skiff_warn ("%s", ignored->msg);
-        skiff_error_free (&ignored);
-      }
-    while (waitpid (pid, &wst, 0) < 0)
-      if (errno != EINTR)
-        break;
-    forward_pid = 0;
-    *status = skiff_exit_status (wst);
+    *status = skiff_exit_status (skiff_wait_foreground (pid, my_pidfd, master));
   }
   goto out;
 

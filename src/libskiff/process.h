@@ -45,4 +45,8 @@ char **skiff_process_build_env (const oci_process *proc, int preserve_fds);
 int skiff_process_parse_cpus (const char *list, cpu_set_t *set, skiff_error_t *err);
 int skiff_process_set_cpu_affinity (pid_t pid, const char *cpus, skiff_error_t *err);
 
+/* Wait for PID (a child) in the foreground: forward the runtime's signals
+   to it, proxy TTY_MASTER (>= 0) to our stdio.  Returns the wait status. */
+int skiff_wait_foreground (pid_t pid, int pidfd, int tty_master);
+
 #endif
