@@ -56,6 +56,7 @@ make_oci_archive() {
 }
 
 setup_file() {
+  client_cgroups_snapshot default
   [ "$(uname -m)" = x86_64 ] || skip "the test image is built for amd64"
   _ensure_containerd || skip "containerd is not installed (apt-get install -y containerd)"
 
@@ -118,6 +119,7 @@ teardown_file() {
       kill -KILL "$p" 2>/dev/null
   done
   rm -rf --one-file-system "$CD"
+  remove_client_cgroups default
 }
 
 setup() {

@@ -26,6 +26,7 @@ _ensure_podman() {
 }
 
 setup_file() {
+  client_cgroups_snapshot libpod_parent
   _ensure_podman || skip "podman and conmon are not installed (apt-get install -y podman conmon)"
   command -v nsenter >/dev/null || skip "nsenter is not installed (util-linux)"
 
@@ -82,6 +83,7 @@ teardown_file() {
     wait "$PM_HOLDER" 2>/dev/null || true
   fi
   rm -rf --one-file-system "$PM"
+  remove_client_cgroups libpod_parent
 }
 
 setup() {

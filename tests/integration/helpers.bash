@@ -212,3 +212,30 @@ teardown_bundle() {
   [ -n "${ROOT:-}" ] && rm -rf --one-file-system "$ROOT"
   return 0
 }
+
+# Clients (podman, containerd) make cgroups of their own in the cgroup2
+# hierarchy (libpod_parent/..., the containerd namespace "default").
+# client_cgroups_snapshot in setup_file records which exist; remove_client_cgroups
+# in teardown_file removes the empty ones of NAMES that appeared since.
+client_cgroups_snapshot() {
+  local cg2
+  cg2=$(findmnt -rn -t cgroup2 -o TARGET | head -n1)
+  CLIENT_CG2=$cg2
+  CLIENT_CG_BEFORE=" "
+  local n
+  for n in "$@"; do
+    [ -e "$cg2/$n" ] && CLIENT_CG_BEFORE+="$n "
+  done
+  export CLIENT_CG2 CLIENT_CG_BEFORE
+}
+
+remove_client_cgroups() {
+  local n d
+  [ -n "${CLIENT_CG2:-}" ] || return 0
+  for n in "$@"; do
+    [[ "$CLIENT_CG_BEFORE" == *" $n "* ]] && continue
+    [ -d "$CLIENT_CG2/$n" ] || continue
+    # deepest first; a busy cgroup stays (rmdir refuses it)
+    find "$CLIENT_CG2/$n" -depth -type d -exec rmdir {} \; 2>/dev/null || true
+  done
+}
