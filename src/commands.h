@@ -66,10 +66,15 @@ int skiff_parse_options (int argc, char **argv, const char *shortopts,
                          const struct option *longopts, skiff_option_handler handler,
                          void *data, bool *help, skiff_error_t *err);
 
-/* For commands whose only argument is the container id: parses --help and
-   the id into CTX->id.  Returns 1 after printing help, 0 when the id was
-   set, < 0 on a usage error.  */
-int skiff_parse_id_command (struct skiff_context *ctx, int argc, char **argv, skiff_error_t *err);
+/* For commands whose only argument is the container id: parse the options
+   as skiff_parse_options does, then the id into CTX->id.  Returns 1 after
+   printing help, 0 when the id was set, < 0 on a usage error.  */
+int skiff_parse_id_options (struct skiff_context *ctx, int argc, char **argv, const char *shortopts,
+                            const struct option *longopts, skiff_option_handler handler,
+                            void *data, skiff_error_t *err);
+/* The same for commands without options.  */
+#define skiff_parse_id_command(ctx, argc, argv, err) \
+  skiff_parse_id_options ((ctx), (argc), (argv), "", NULL, NULL, NULL, (err))
 
 /* create and run: parse create's options and the id into CTX; *BUNDLE gets
    the absolute bundle path (CTX->bundle points to it; the caller frees it).

@@ -86,19 +86,13 @@ skiff_parse_create_options (struct skiff_context *ctx, int argc, char **argv, bo
                             char **bundle, skiff_error_t *err)
 {
   struct create_opts o = { .ctx = ctx, .cmd = argv[0], .run = run };
-  bool help = false;
   char *abs;
-  int first;
+  int ret;
 
-  first = skiff_parse_options (argc, argv, run ? "b:d" : "b:", create_options, handle, &o, &help,
-                               err);
-  if (first < 0)
-    return first;
-  if (help)
-    return 1;
-  if (skiff_expect_args (argc, argv, first, 1, 1, err) < 0)
-    return -1;
-  ctx->id = argv[first];
+  ret = skiff_parse_id_options (ctx, argc, argv, run ? "b:d" : "b:", create_options, handle, &o,
+                                err);
+  if (ret != 0)
+    return ret;
 
   /* The state records an absolute bundle path: hooks and callers read it.  */
   abs = realpath (o.bundle ? o.bundle : ".", NULL);

@@ -19,15 +19,10 @@ handle (int opt, const char *arg, void *data, skiff_error_t *err)
 int
 skiff_cmd_delete (struct skiff_context *ctx, int argc, char **argv, skiff_error_t *err)
 {
-  bool help = false, force = false;
-  int first = skiff_parse_options (argc, argv, "f", delete_options, handle, &force, &help, err);
+  bool force = false;
+  int ret = skiff_parse_id_options (ctx, argc, argv, "f", delete_options, handle, &force, err);
 
-  if (first < 0)
-    return first;
-  if (help)
-    return 0;
-  if (skiff_expect_args (argc, argv, first, 1, 1, err) < 0)
-    return -1;
-  ctx->id = argv[first];
+  if (ret != 0)
+    return ret < 0 ? ret : 0;
   return skiff_container_delete (ctx, force, err) < 0 ? -1 : 0;
 }

@@ -122,15 +122,13 @@ skiff_cmd_events (struct skiff_context *ctx, int argc, char **argv, skiff_error_
   struct events_opts o = { .interval_ms = 5000 };
   cleanup_free char *cgpath = NULL;
   struct skiff_cgroup *cg = NULL;
-  bool help = false, stopped = false;
-  int first, ret = -1;
+  bool stopped = false;
+  int ret = skiff_parse_id_options (ctx, argc, argv, "", events_options, handle_option, &o, err);
 
-  first = skiff_parse_options (argc, argv, "", events_options, handle_option, &o, &help, err);
-  if (first < 0 || help)
-    return first < 0 ? first : 0;
-  if ((ret = skiff_expect_args (argc, argv, first, 1, 1, err)) < 0)
-    return ret;
-  const char *id = argv[first];
+  if (ret != 0)
+    return ret < 0 ? ret : 0;
+  ret = -1;
+  const char *id = ctx->id;
 
   if (container_info (ctx->state_root, id, &cgpath, &stopped, err) < 0)
     return -1;

@@ -158,10 +158,12 @@ skiff_expect_args (int argc, char **argv, int first, int min, int max, skiff_err
 }
 
 int
-skiff_parse_id_command (struct skiff_context *ctx, int argc, char **argv, skiff_error_t *err)
+skiff_parse_id_options (struct skiff_context *ctx, int argc, char **argv, const char *shortopts,
+                        const struct option *longopts, skiff_option_handler handler, void *data,
+                        skiff_error_t *err)
 {
   bool help = false;
-  int first = skiff_parse_options (argc, argv, "", NULL, NULL, NULL, &help, err);
+  int first = skiff_parse_options (argc, argv, shortopts, longopts, handler, data, &help, err);
   if (first < 0)
     return first;
   if (help)

@@ -250,20 +250,17 @@ skiff_cmd_update (struct skiff_context *ctx, int argc, char **argv, skiff_error_
   oci_config *config = NULL;
   cleanup_close int dirfd = -1;
   enum skiff_status status;
-  bool help = false;
-  int first, ret = -1;
+  int ret;
 
   o.flags = xmalloc0 (sizeof (*o.flags));
-  first = skiff_parse_options (argc, argv, "r:", update_options, handle_option, &o, &help, err);
-  if (first < 0 || help)
+  ret = skiff_parse_id_options (ctx, argc, argv, "r:", update_options, handle_option, &o, err);
+  if (ret != 0)
     {
-      ret = first < 0 ? first : 0;
+      ret = ret < 0 ? ret : 0;
       goto out;
     }
-  if ((ret = skiff_expect_args (argc, argv, first, 1, 1, err)) < 0)
-    goto out;
   ret = -1;
-  const char *id = argv[first];
+  const char *id = ctx->id;
 
   if (o.resources_file)
     {

@@ -271,8 +271,10 @@ exec_in (struct skiff_context *ctx, struct skiff_container *c, const struct skif
       /* These namespaces apply to our children only; keep our own to go
          back to after the clone, so nothing this process does later (a
          sanitizer's helper thread, say) is born in the container.  */
-      own_pid_ns = open ("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-      own_time_ns = open ("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
+      if (ns & CLONE_NEWPID)
+        own_pid_ns = open ("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+      if (ns & CLONE_NEWTIME)
+        own_time_ns = open ("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
       if (setns (x.pidfd, ns & (CLONE_NEWPID | CLONE_NEWTIME)) < 0)
         {
           skiff_error_sys (err, "join the container's pid/time namespace");
@@ -305,9 +307,9 @@ exec_in (struct skiff_context *ctx, struct skiff_container *c, const struct skif
   pid = skiff_clone (0, cg ? skiff_cgroup_dirfd (cg) : -1, &my_pidfd, &placed, err);
   if (pid != 0)
     {
-      if (own_pid_ns >= 0 && (ns & CLONE_NEWPID))
+      if (own_pid_ns >= 0)
         (void) setns (own_pid_ns, CLONE_NEWPID);
-      if (own_time_ns >= 0 && (ns & CLONE_NEWTIME))
+      if (own_time_ns >= 0)
         (void) setns (own_time_ns, CLONE_NEWTIME);
     }
   if (pid < 0)
