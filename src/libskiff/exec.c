@@ -67,6 +67,43 @@ strv_append (char ***v, size_t *n, const char *s)
   (*v)[*n] = NULL;
 }
 
+/* What a --process document leaves out of its confinement comes from the
+   container's process: an exec must never hold more than the container
+   (a file without "capabilities" would otherwise keep the runtime's).  */
+static void
+inherit_confinement (oci_process *p, oci_process *container)
+{
+  if (container == NULL)
+    return;
+  if (p->capabilities == NULL)
+    {
+      p->capabilities = container->capabilities;
+      container->capabilities = NULL;
+    }
+  if (!p->no_new_privileges_present)
+    {
+      p->no_new_privileges = container->no_new_privileges;
+      p->no_new_privileges_present = container->no_new_privileges_present;
+    }
+  if (p->selinux_label == NULL)
+    {
+      p->selinux_label = container->selinux_label;
+      container->selinux_label = NULL;
+    }
+  if (p->apparmor_profile == NULL)
+    {
+      p->apparmor_profile = container->apparmor_profile;
+      container->apparmor_profile = NULL;
+    }
+  if (p->rlimits == NULL)
+    {
+      p->rlimits = container->rlimits;
+      p->rlimits_len = container->rlimits_len;
+      container->rlimits = NULL;
+      container->rlimits_len = 0;
+    }
+}
+
 /* The process to run: --process FILE, or the container's process with the
    command line's overrides.  Replaces CONFIG->process.  */
 static int
@@ -85,6 +122,7 @@ merge_process (oci_config *config, const struct skiff_exec_opts *o, skiff_error_
           free (errstr);
           return ret;
         }
+      inherit_confinement (p, config->process);
       oci_process_free (config->process);
       config->process = p;
     }

@@ -397,6 +397,42 @@ host_target_untouched() {
   [ "$(grep ^CapBnd: "/proc/$pid1/status" | cut -f2)" != 000001ffffffffff ]
 }
 
+@test "escape: exec --process without capabilities or noNewPrivileges keeps the container's" {
+  # containerd always execs with --process; a document that leaves the
+  # confinement out must not get the runtime's full capability sets.
+  update_config '.process.capabilities.bounding -= ["CAP_SYS_ADMIN", "CAP_KILL"]
+    | .process.capabilities.effective -= ["CAP_SYS_ADMIN", "CAP_KILL"]
+    | .process.capabilities.permitted -= ["CAP_SYS_ADMIN", "CAP_KILL"]
+    | .process.noNewPrivileges = true
+    | .process.rlimits = [{"type": "RLIMIT_NOFILE", "hard": 123, "soft": 77}]'
+  set_args /bin/sh -c "sleep 30"
+  skiff run -d -b "$BUNDLE" ct1
+  local pid1
+  pid1=$(container_pid ct1)
+  jq -n '{args: ["/bin/sh", "-c", "grep -E \"^(Cap|NoNewPrivs)\" /proc/self/status; ulimit -n"], cwd: "/", user: {uid: 0, gid: 0}}' \
+    >"$BUNDLE/process.json"
+  run skiff exec --process "$BUNDLE/process.json" ct1
+  echo "exec: $output"
+  [ "$status" -eq 0 ]
+  local k
+  for k in CapBnd CapEff CapPrm NoNewPrivs; do
+    [[ "$output" == *"$(grep "^$k:" "/proc/$pid1/status")"* ]] || {
+      echo "exec differs on $k: $(grep "^$k:" "/proc/$pid1/status")"
+      false
+    }
+  done
+  [[ "$output" == *"NoNewPrivs:"*1* ]]
+  [[ "$output" == *$'\n77'* ]]
+  # A document that does name them is used as given.
+  jq -n '{args: ["/bin/grep", "^CapEff", "/proc/self/status"], cwd: "/", user: {uid: 0, gid: 0},
+          capabilities: {bounding: ["CAP_CHOWN"], effective: ["CAP_CHOWN"], permitted: ["CAP_CHOWN"]}}' \
+    >"$BUNDLE/process.json"
+  run skiff exec --process "$BUNDLE/process.json" ct1
+  echo "exec: $output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"CapEff:	0000000000000001"* ]]
+}
+
 @test "escape: the container cannot signal host processes or ptrace beyond its rights" {
   set_args /bin/skiff-test-helper sleep 30
   skiff run -d -b "$BUNDLE" ct1
