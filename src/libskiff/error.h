@@ -26,6 +26,16 @@ int skiff_error_make (skiff_error_t *err, int errnum, const char *fmt, ...)
 /* Shorthand for errors from a syscall: uses the current errno.  */
 #define skiff_error_sys(err, ...) skiff_error_make ((err), errno, __VA_ARGS__)
 
+/* An error whose text says it all: no strerror appended, errno kept for
+   callers that test it.  */
+#define skiff_error_plain(err, errnum, ...)                                  \
+  __extension__ ({                                                           \
+    int r_ = skiff_error_make ((err), 0, __VA_ARGS__);                       \
+    if ((err) && *(err))                                                     \
+      (*(err))->status = (errnum);                                           \
+    r_;                                                                      \
+  })
+
 /* Prepend "CONTEXT: " to the message of *err.  Returns the same value that
    skiff_error_make returned (negative).  */
 int skiff_error_wrap (skiff_error_t *err, const char *fmt, ...)

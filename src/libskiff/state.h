@@ -16,16 +16,6 @@
 #include "error.h"
 #include "ocispec/runtime.h"
 
-/* An error whose text says it all: no strerror appended, errno kept for
-   callers that test it.  */
-#define skiff_error_plain(err, errnum, ...)                                  \
-  __extension__ ({                                                           \
-    int r_ = skiff_error_make ((err), 0, __VA_ARGS__);                       \
-    if ((err) && *(err))                                                     \
-      (*(err))->status = (errnum);                                           \
-    r_;                                                                      \
-  })
-
 enum skiff_status
 {
   SKIFF_STATUS_CREATING,
