@@ -7,7 +7,8 @@ pkgs="build-essential autoconf automake libtool pkg-config python3
       busybox-static jq"
 if [ "${1:-}" = --tests ]; then
   pkgs="$pkgs bats iproute2 bsdutils time util-linux python3 podman conmon containerd
-        qemu-system-x86 linux-image-amd64 kmod cpio xz-utils clang"
+        qemu-system-x86 linux-image-amd64 kmod cpio xz-utils clang
+        apparmor selinux-policy-default"
 fi
 missing=
 for p in $pkgs; do

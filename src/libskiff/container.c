@@ -329,6 +329,7 @@ child_setup (struct job *j, char **exec_path, skiff_error_t *err)
     .user_ns = j->plan.user_ns,
     .console = proc->terminal,
     .new_cgroup_ns = (all & CLONE_NEWCGROUP) != 0,
+    .new_ipc_ns = (all & CLONE_NEWIPC) != 0,
   };
   struct sync_msg m;
   int notify_fd = -1, tty_out;
@@ -405,6 +406,8 @@ child_setup (struct job *j, char **exec_path, skiff_error_t *err)
                             "createContainer", SKIFF_STATUS_CREATING, err) < 0)
     return -1;
 
+  if (!j->ctx->no_new_keyring && skiff_security_label_keyring (j->sec, err) < 0)
+    return -1;
   if (skiff_process_apply (config, j->ctx->no_new_keyring, err) < 0)
     return -1;
   /* Before dropping privileges and before `start`: a missing executable
@@ -454,7 +457,8 @@ child_main (struct job *j)
   if (child_setup (j, &path, &err) == 0)
     {
       j->exec_stage = true;
-      skiff_process_exec (path, j->config->process, j->ctx->preserve_fds, &err);
+      skiff_process_exec (path, j->config->process, j->ctx->preserve_fds,
+                          skiff_security_exec_attrs (j->sec), &err);
     }
   /* Shells' convention, which podman and callers of `run` expect.  */
   code = ! j->exec_stage ? 1 : skiff_error_errno (&err) == EACCES ? 126 : 127;

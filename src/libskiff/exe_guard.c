@@ -64,27 +64,61 @@ stub_memfd (void)
   return fd;
 }
 
+/* Without the stub: the writes happen here, and the execve that follows
+   is the program's.  */
+static int
+plain_execve (const char *path, char *const argv[], char *const envp[],
+              const struct skiff_exec_attr *attrs, const struct skiff_exec_attr **failed)
+{
+  for (; attrs && attrs->path; attrs++)
+    {
+      int fd = open (attrs->path, O_WRONLY | O_CLOEXEC);
+      if (fd < 0 || write (fd, attrs->value, strlen (attrs->value)) < 0)
+        {
+          int e = errno;
+          if (fd >= 0)
+            close (fd);
+          *failed = attrs;
+          errno = e;
+          return -1;
+        }
+      close (fd);
+    }
+  return execve (path, argv, envp);
+}
+
 int
-skiff_exe_guard_execve (const char *path, char *const argv[], char *const envp[])
+skiff_exe_guard_execve (const char *path, char *const argv[], char *const envp[],
+                        const struct skiff_exec_attr *attrs,
+                        const struct skiff_exec_attr **failed)
 {
   cleanup_free char **stub_argv = NULL;
-  size_t n = 0;
+  size_t n = 0, n_attrs = 0, k = 0;
   int fd, e;
 
+  *failed = NULL;
   if (SKIFF_EXE_STUB_LEN == 0)
-    return execve (path, argv, envp);
+    return plain_execve (path, argv, envp, attrs, failed);
   fd = stub_memfd ();
   if (fd < 0)
     {
       skiff_debug ("exec stub unavailable (%s): executing %s directly", strerror (errno), path);
-      return execve (path, argv, envp);
+      return plain_execve (path, argv, envp, attrs, failed);
     }
   while (argv[n])
     n++;
-  stub_argv = xmalloc ((n + 3) * sizeof (char *));
-  stub_argv[0] = (char *) SKIFF_EXE_STUB_MAGIC;
-  stub_argv[1] = (char *) path;
-  memcpy (stub_argv + 2, argv, (n + 1) * sizeof (char *));
+  while (attrs && attrs[n_attrs].path)
+    n_attrs++;
+  stub_argv = xmalloc ((n + 3 + 3 * n_attrs) * sizeof (char *));
+  stub_argv[k++] = (char *) SKIFF_EXE_STUB_MAGIC;
+  for (size_t i = 0; i < n_attrs; i++)
+    {
+      stub_argv[k++] = (char *) "";
+      stub_argv[k++] = (char *) attrs[i].path;
+      stub_argv[k++] = (char *) attrs[i].value;
+    }
+  stub_argv[k++] = (char *) path;
+  memcpy (stub_argv + k, argv, (n + 1) * sizeof (char *));
 
   /* The memfd is close-on-exec: it is gone once the stub runs, and the
      stub is gone once the program runs.  */
@@ -96,7 +130,7 @@ skiff_exe_guard_execve (const char *path, char *const argv[], char *const envp[]
   if (e == EACCES || e == ENOSYS || e == EPERM)
     {
       skiff_debug ("exec stub refused (%s): executing %s directly", strerror (e), path);
-      return execve (path, argv, envp);
+      return plain_execve (path, argv, envp, attrs, failed);
     }
   errno = e;
   return -1;

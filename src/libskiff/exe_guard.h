@@ -11,12 +11,25 @@
 #include <stdbool.h>
 #include "error.h"
 
+/* A /proc attribute to write right before the program's execve: the LSM
+   exec labels, which apply to the writer's next execve.  */
+struct skiff_exec_attr
+{
+  const char *field; /* the config field it comes from, for errors */
+  const char *path;
+  const char *value;
+};
+
 /* Replacement for the final execve(PATH, ARGV, ENVP) of a container
-   process: runs PATH through the stub.  Falls back to a plain execve when
-   the stub cannot run (no memfd, memfd exec forbidden by vm.memfd_noexec,
-   execveat denied by seccomp, a build without a stub).  Only returns on
-   error, with errno set.  */
-int skiff_exe_guard_execve (const char *path, char *const argv[], char *const envp[]);
+   process: runs PATH through the stub, which first writes ATTRS (an array
+   ended by a NULL path; NULL for none).  Falls back to writing ATTRS and a
+   plain execve when the stub cannot run (no memfd, memfd exec forbidden by
+   vm.memfd_noexec, execveat denied by seccomp, a build without a stub).
+   Only returns on error, with errno set; *FAILED is then the attribute
+   that could not be written, or NULL when the execve failed.  */
+int skiff_exe_guard_execve (const char *path, char *const argv[], char *const envp[],
+                            const struct skiff_exec_attr *attrs,
+                            const struct skiff_exec_attr **failed);
 
 /* Call first thing in a container child (run/create and exec): marks it
    non-dumpable, so /proc/<pid>/exe, /proc/<pid>/fd, /proc/<pid>/mem are

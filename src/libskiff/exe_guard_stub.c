@@ -11,9 +11,17 @@
    hundred bytes instead.  Built by src/libskiff/exe_guard.mk and embedded
    in skiff as a byte array.
 
-   Invoked as: argv[0] = SKIFF_EXE_STUB_MAGIC, argv[1] = the resolved
-   executable, argv[2...] = process.args.  Anything else (e.g. the container
-   executing /proc/self/exe while we are it) exits 126 instead of looping.  */
+   Invoked as: argv[0] = SKIFF_EXE_STUB_MAGIC, then zero or more triples
+   "", PATH, VALUE (a /proc attribute to write, see below), then the
+   resolved executable, then process.args.  Anything else (e.g. the
+   container executing /proc/self/exe while we are it) exits 126 instead
+   of looping.
+
+   The attribute writes are the LSM exec labels (SELinux, AppArmor).  They
+   apply to the next execve of the writer, so skiff cannot write them
+   itself: the label would go to this stub, whose memfd no policy allows as
+   an entry point, and the program would only inherit it.  "" cannot be an
+   executable, so a triple is never mistaken for the program.  */
 
 #include "exe_guard_stub.h"
 
@@ -27,9 +35,14 @@
 #define E_LOOP 40
 #define E_ISDIR 21
 #define E_NOTDIR 20
+#define E_INVAL 22
+#define AT_FD_CWD -100
+#define O_WRONLY_CLOEXEC 02000001 /* O_WRONLY | O_CLOEXEC */
 
 #if defined(__x86_64__)
 # define NR_write 1
+# define NR_openat 257
+# define NR_close 3
 # define NR_execve 59
 # define NR_exit_group 231
 static long
@@ -43,6 +56,8 @@ __asm__ (".text\n.globl _start\n_start:\n"
          "  xor %rbp, %rbp\n  mov %rsp, %rdi\n  and $-16, %rsp\n  call stub_main\n  hlt\n");
 #elif defined(__aarch64__)
 # define NR_write 64
+# define NR_openat 56
+# define NR_close 57
 # define NR_execve 221
 # define NR_exit_group 94
 static long
@@ -99,7 +114,8 @@ reason (long e)
     case E_LOOP: return "too many levels of symbolic links";
     case E_ISDIR: return "is a directory";
     case E_NOTDIR: return "not a directory";
-    default: return "exec failed";
+    case E_INVAL: return "invalid argument";
+    default: return "failed";
     }
 }
 
@@ -121,9 +137,30 @@ stub_main (long *sp)
       put ("skiff: this is skiff's exec stub; it only runs from skiff\n");
       die (126);
     }
-  r = -sys3 (NR_execve, (long) argv[1], (long) (argv + 2), (long) envp);
+  argv++;
+  while (argv[0] && argv[0][0] == '\0' && argv[1] && argv[2])
+    {
+      long fd = sys3 (NR_openat, AT_FD_CWD, (long) argv[1], O_WRONLY_CLOEXEC);
+      r = fd < 0 ? fd : sys3 (NR_write, fd, (long) argv[2], (long) len (argv[2]));
+      if (r < 0)
+        {
+          put ("skiff: write \"");
+          put (argv[2]);
+          put ("\" to ");
+          put (argv[1]);
+          put (": ");
+          put (reason (-r));
+          put ("\n");
+          die (126);
+        }
+      sys3 (NR_close, fd, 0, 0);
+      argv += 3;
+    }
+  if (argv[0] == 0 || argv[1] == 0)
+    die (126);
+  r = -sys3 (NR_execve, (long) argv[0], (long) (argv + 1), (long) envp);
   put ("skiff: exec \"");
-  put (argv[1]);
+  put (argv[0]);
   put ("\": ");
   put (reason (r));
   put ("\n");

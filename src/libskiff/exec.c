@@ -360,7 +360,8 @@ exec_in (struct skiff_context *ctx, struct skiff_container *c, const struct skif
       close (x.sync[0]);
       close (c->dirfd); /* the container's lock is shared with this fd */
       if (exec_child_setup (&x, &path, &cerr) == 0)
-        skiff_process_exec (path, x.config->process, ctx->preserve_fds, &cerr);
+        skiff_process_exec (path, x.config->process, ctx->preserve_fds,
+                            skiff_security_exec_attrs (x.sec), &cerr);
       if (path || skiff_error_errno (&cerr) == ENOENT || skiff_error_errno (&cerr) == EACCES)
         code = skiff_error_errno (&cerr) == EACCES ? 126 : 127;
       skiff_sync_send_error (x.sync[1], &cerr, code);

@@ -794,8 +794,9 @@ skiff_process_build_env (const oci_process *proc, int preserve_fds)
 
 int
 skiff_process_exec (const char *path, const oci_process *proc, int preserve_fds,
-                    skiff_error_t *err)
+                    const struct skiff_exec_attr *attrs, skiff_error_t *err)
 {
+  const struct skiff_exec_attr *failed = NULL;
   cleanup_strv char **env = skiff_process_build_env (proc, preserve_fds);
   cleanup_free char **argv = NULL;
 
@@ -805,7 +806,9 @@ skiff_process_exec (const char *path, const oci_process *proc, int preserve_fds,
   for (size_t i = 0; i < proc->args_len; i++)
     argv[i] = proc->args[i];
 
-  skiff_exe_guard_execve (path, argv, env);
+  skiff_exe_guard_execve (path, argv, env, attrs, &failed);
+  if (failed)
+    return skiff_error_sys (err, "%s: write `%s` to %s", failed->field, failed->value, failed->path);
   if (errno == ENOENT)
     return exec_error (err, ENOENT, "exec: \"%s\": no such file or directory", path);
   if (errno == EACCES)

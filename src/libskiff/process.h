@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 #include "error.h"
+#include "exe_guard.h"
 #include "ocispec/runtime.h"
 
 /* Resolve process.args[0] with process.env's PATH inside the current root
@@ -25,9 +26,10 @@ int skiff_process_apply (const oci_config *config, bool no_new_keyring, skiff_er
    mark everything above close-on-exec.  */
 int skiff_process_prepare_fds (int preserve_fds, skiff_error_t *err);
 
-/* execve PATH with process.args and process.env.  Only returns on error.  */
+/* execve PATH with process.args and process.env, writing ATTRS (the LSM
+   exec labels, see exe_guard.h) right before.  Only returns on error.  */
 int skiff_process_exec (const char *path, const oci_process *proc, int preserve_fds,
-                        skiff_error_t *err);
+                        const struct skiff_exec_attr *attrs, skiff_error_t *err);
 
 /* Checks of skiff_process_apply that need no syscalls (rlimit names and
    soft <= hard, scheduler, ioPriority, personality, sysctl keys allowed by

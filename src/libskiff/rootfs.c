@@ -208,11 +208,13 @@ do_bind (struct skiff_rootfs_ctx *ctx, const oci_mount *m, const struct skiff_mo
   return skiff_bind_at (src, target, o, m, m->destination, err);
 }
 
-/* Filesystems that take an SELinux context= option.  */
+/* Filesystems that take an SELinux context= option.  Not mqueue: its
+   superblock is made with the IPC namespace, so a mount can only share
+   it, with the settings it already has; its root is relabelled instead.  */
 static bool
 takes_mount_label (const char *type)
 {
-  static const char *const types[] = { "tmpfs", "devpts", "mqueue", "shm", "ramfs", NULL };
+  static const char *const types[] = { "tmpfs", "devpts", "ramfs", NULL };
   for (size_t i = 0; types[i]; i++)
     if (strcmp (type, types[i]) == 0)
       return true;
@@ -313,6 +315,16 @@ do_fs_mount (struct skiff_rootfs_ctx *ctx, const oci_mount *m, struct skiff_moun
         if (strncmp (tok, "gid=", 4) != 0)
           nogid = data_add (nogid, tok);
       r = skiff_mount_fs_at (ctx->rootfd, target, source, type, o, nogid, dest, err);
+    }
+  /* A shared IPC namespace's mqueue belongs to others: leave its label.  */
+  if (r == 0 && ctx->mount_label && strcmp (type, "mqueue") == 0 && ctx->opts->new_ipc_ns)
+    {
+      cleanup_close int mnt = skiff_reopen_mount (ctx->rootfd, target, dest, err);
+      if (mnt < 0)
+        return mnt;
+      r = skiff_security_label_file (mnt, ctx->mount_label, err);
+      if (r < 0)
+        return skiff_error_wrap (err, "mount %s to %s", type, dest);
     }
   if (r == 0 && o->tmpcopyup)
     {

@@ -18,7 +18,7 @@ struct skiff_rootfs_opts
   bool console;           /* create /dev/console for a terminal */
   bool new_cgroup_ns;
   const char *bundle;     /* relative bind sources are relative to it (NULL: cwd) */
-  bool new_net_ns;        /* sysfs can be mounted in a user ns only with its own net ns */
+  bool new_ipc_ns;        /* its mqueue is the container's alone (may be relabelled) */
 };
 
 /* Everything up to (not including) pivot_root.  Hooks createRuntime run

@@ -3,8 +3,6 @@
    skiff_security_apply runs in the child with only syscalls left to do.
 
    Order in the child, and why:
-     exec labels (SELinux/AppArmor) - plain writes to /proc/self/attr, done
-       while nothing is restricted yet;
      PR_SET_KEEPCAPS, setgroups/setresgid/setresuid - keep the permitted set
        across the switch to a non-root uid;
      raise effective = permitted - CAP_SETPCAP for the bounding drop (and
@@ -12,7 +10,10 @@
      drop the bounding set;
      [seccomp without NNP: needs CAP_SYS_ADMIN, so before the final drop]
      capset to the configured sets, ambient raise, PR_SET_KEEPCAPS 0;
-     no_new_privs; [seccomp with NNP: as late as possible].  */
+     no_new_privs; [seccomp with NNP: as late as possible].
+   The exec labels (SELinux, AppArmor) are not written here: they apply to
+   the writer's next execve, which must be the program's, so the exec stub
+   writes them (skiff_security_exec_attrs, exe_guard.h).  */
 #include <config.h>
 
 #include <errno.h>
@@ -22,11 +23,14 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <unistd.h>
 #ifdef HAVE_SELINUX
 #include <selinux/selinux.h>
 #endif
 
 #include "caps.h"
+#include "exe_guard.h"
+#include "fs.h"
 #include "log.h"
 #include "seccomp.h"
 #include "security.h"
@@ -43,7 +47,8 @@ struct skiff_security
   bool nnp;
   bool userns;             /* the config asks for (or joins) a user namespace */
   char *selinux_label;     /* only when SELinux is enabled */
-  char *apparmor_profile;  /* only when AppArmor is enabled */
+  char *apparmor_exec;     /* "exec PROFILE", only when AppArmor is enabled */
+  struct skiff_exec_attr exec_attrs[3];
   struct skiff_seccomp_filter *seccomp;
 };
 
@@ -69,6 +74,48 @@ selinux_enabled (void)
 #else
   return false;
 #endif
+}
+
+/* A label the loaded policy does not know would only fail in the child,
+   after the namespaces and mounts exist: refuse it here, naming FIELD.  */
+static int
+check_selinux_context (const char *field, const char *label, skiff_error_t *err)
+{
+#ifdef HAVE_SELINUX
+  if (security_check_context (label) < 0)
+    return skiff_error_plain (err, EINVAL, "%s `%s`: not a valid SELinux context for the loaded policy",
+                             field, label);
+#else
+  (void) field;
+  (void) label;
+  (void) err;
+#endif
+  return 0;
+}
+
+/* The profile has to be loaded, or the program's execve would fail long
+   after `create` said yes.  Unknown when securityfs is not mounted, and
+   for stacked or namespaced names: the kernel judges those at exec.  */
+static int
+check_apparmor_profile (const char *profile, skiff_error_t *err)
+{
+  cleanup_free char *list = NULL;
+  size_t n = strlen (profile);
+  skiff_error_t ignored = NULL;
+
+  if (strcmp (profile, "unconfined") == 0 || profile[0] == ':' || strstr (profile, "//&"))
+    return 0;
+  if (read_file_at (AT_FDCWD, "/sys/kernel/security/apparmor/profiles", &list, NULL, &ignored) < 0)
+    {
+      skiff_error_free (&ignored);
+      return 0;
+    }
+  /* One "NAME (MODE)" per line.  */
+  for (const char *l = list; l && *l; l = strchr (l, '\n'), l = l ? l + 1 : NULL)
+    if (strncmp (l, profile, n) == 0 && strncmp (l + n, " (", 2) == 0)
+      return 0;
+  return skiff_error_plain (err, ENOENT, "process.apparmorProfile `%s`: no such profile is loaded",
+                            profile);
 }
 
 int
@@ -105,19 +152,26 @@ skiff_security_prepare (const oci_config *config, const oci_process *proc,
       s->nnp = proc->no_new_privileges;
       if (proc->selinux_label && proc->selinux_label[0])
         {
-          if (selinux_enabled ())
-            s->selinux_label = xstrdup (proc->selinux_label);
-          else
+          if (!selinux_enabled ())
             skiff_debug ("process.selinuxLabel ignored: SELinux is not enabled");
+          else if (check_selinux_context ("process.selinuxLabel", proc->selinux_label, err) < 0)
+            goto fail;
+          else
+            s->selinux_label = xstrdup (proc->selinux_label);
         }
       if (proc->apparmor_profile && proc->apparmor_profile[0])
         {
-          if (apparmor_enabled ())
-            s->apparmor_profile = xstrdup (proc->apparmor_profile);
-          else
+          if (!apparmor_enabled ())
             skiff_debug ("process.apparmorProfile ignored: AppArmor is not enabled");
+          else if (check_apparmor_profile (proc->apparmor_profile, err) < 0)
+            goto fail;
+          else
+            s->apparmor_exec = xasprintf ("exec %s", proc->apparmor_profile);
         }
     }
+  if (skiff_security_mount_label (config)
+      && check_selinux_context ("linux.mountLabel", config->linux->mount_label, err) < 0)
+    goto fail;
   if (sc && skiff_seccomp_compile (sc, &s->seccomp, err) < 0)
     goto fail;
   *out = s;
@@ -134,36 +188,41 @@ skiff_security_free (struct skiff_security *s)
     return;
   free (s->gids);
   free (s->selinux_label);
-  free (s->apparmor_profile);
+  free (s->apparmor_exec);
   skiff_seccomp_filter_free (s->seccomp);
   free (s);
 }
 
-static int
-apply_apparmor (const char *profile, skiff_error_t *err)
+const struct skiff_exec_attr *
+skiff_security_exec_attrs (struct skiff_security *s)
 {
-  cleanup_free char *cmd = xasprintf ("exec %s", profile);
-  const char *path = "/proc/thread-self/attr/apparmor/exec";
-  cleanup_close int fd = open (path, O_WRONLY | O_CLOEXEC);
+  size_t n = 0;
 
-  if (fd < 0)
+  if (s->apparmor_exec)
     {
-      path = "/proc/thread-self/attr/exec";
-      fd = open (path, O_WRONLY | O_CLOEXEC);
+      /* attr/apparmor/ since Linux 5.8, so that stacked LSMs do not clash;
+         attr/exec before.  */
+      const char *path = "/proc/thread-self/attr/apparmor/exec";
+      if (access (path, F_OK) < 0)
+        path = "/proc/thread-self/attr/exec";
+      s->exec_attrs[n++] = (struct skiff_exec_attr) { "process.apparmorProfile", path, s->apparmor_exec };
     }
-  if (fd < 0)
-    return skiff_error_sys (err, "open `%s` for process.apparmorProfile", path);
-  if (write (fd, cmd, strlen (cmd)) < 0)
-    return skiff_error_sys (err, "set AppArmor profile `%s`", profile);
-  return 0;
+  if (s->selinux_label)
+    s->exec_attrs[n++] = (struct skiff_exec_attr) { "process.selinuxLabel", "/proc/thread-self/attr/exec",
+                                                     s->selinux_label };
+  s->exec_attrs[n].path = NULL;
+  return s->exec_attrs;
 }
 
-static int
-apply_selinux (const char *label, skiff_error_t *err)
+int
+skiff_security_label_keyring (const struct skiff_security *s, skiff_error_t *err)
 {
 #ifdef HAVE_SELINUX
-  if (setexeccon (label) < 0)
-    return skiff_error_sys (err, "set SELinux exec label `%s`", label);
+  if (s && s->selinux_label && setkeycreatecon (s->selinux_label) < 0)
+    return skiff_error_sys (err, "set SELinux key label `%s`", s->selinux_label);
+#else
+  (void) s;
+  (void) err;
 #endif
   return 0;
 }
@@ -226,11 +285,6 @@ skiff_security_apply (struct skiff_security *s, const oci_process *proc, int *no
     notify_fd = &dummy_fd;
   *notify_fd = -1;
 
-  if (s->apparmor_profile && apply_apparmor (s->apparmor_profile, err) < 0)
-    return -1;
-  if (s->selinux_label && apply_selinux (s->selinux_label, err) < 0)
-    return -1;
-
   if (s->caps_present)
     {
       if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
@@ -279,6 +333,21 @@ fail:
       *notify_fd = -1;
     }
   return -1;
+}
+
+int
+skiff_security_label_file (int fd, const char *label, skiff_error_t *err)
+{
+#ifdef HAVE_SELINUX
+  char path[SKIFF_FD_PATH_SIZE];
+  if (setfilecon (skiff_fd_path (fd, path), label) < 0)
+    return skiff_error_sys (err, "set SELinux label `%s`", label);
+#else
+  (void) fd;
+  (void) label;
+  (void) err;
+#endif
+  return 0;
 }
 
 const char *

@@ -590,6 +590,15 @@ cmd_keyring (void)
     fail ("keyctl describe");
   desc[sizeof desc - 1] = '\0';
   printf ("%s\n", desc);
+  /* The keyring's LSM label, when the kernel has one to give.  */
+  n = syscall (SYS_keyctl, 17 /* GET_SECURITY */, id, desc, sizeof desc);
+  if (n > 1)
+    {
+      desc[sizeof desc - 1] = '\0';
+      printf ("label=%s\n", desc);
+    }
+  else if (n < 0)
+    printf ("label-errno=%d\n", errno);
   return 0;
 }
 
