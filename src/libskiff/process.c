@@ -28,17 +28,6 @@
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-/* The lower-case wording Go uses: podman matches these words to pick the
-   exit code (127 or 126), so the message must not be strerror()'s.  */
-static int
-exec_error (skiff_error_t *err, int errnum, const char *fmt, const char *arg)
-{
-  skiff_error_make (err, 0, fmt, arg);
-  if (err && *err)
-    (*err)->status = errnum;
-  return -errnum;
-}
-
 static const char *
 env_lookup (char *const *env, size_t n, const char *name)
 {
@@ -84,10 +73,12 @@ skiff_process_find_executable (const oci_process *proc, char **path, skiff_error
           *path = xstrdup (arg0);
           return 0;
         }
+      /* The lower-case wording Go uses: podman matches these words to
+         pick the exit code (127 or 126), not strerror()'s.  */
       if (errnum == ENOENT)
-        return exec_error (err, ENOENT, "exec: \"%s\": no such file or directory", arg0);
+        return skiff_error_plain (err, ENOENT, "exec: \"%s\": no such file or directory", arg0);
       if (errnum == EACCES)
-        return exec_error (err, EACCES, "exec: \"%s\": permission denied", arg0);
+        return skiff_error_plain (err, EACCES, "exec: \"%s\": permission denied", arg0);
       return skiff_error_make (err, errnum, "exec: \"%s\"", arg0);
     }
 
@@ -118,7 +109,7 @@ skiff_process_find_executable (const oci_process *proc, char **path, skiff_error
           return 0;
         }
     }
-  return exec_error (err, ENOENT, "exec: \"%s\": executable file not found in $PATH", arg0);
+  return skiff_error_plain (err, ENOENT, "exec: \"%s\": executable file not found in $PATH", arg0);
 }
 
 /* ------------------------------------------------------------ rlimits */
@@ -810,8 +801,8 @@ skiff_process_exec (const char *path, const oci_process *proc, int preserve_fds,
   if (failed)
     return skiff_error_sys (err, "%s: write `%s` to %s", failed->field, failed->value, failed->path);
   if (errno == ENOENT)
-    return exec_error (err, ENOENT, "exec: \"%s\": no such file or directory", path);
+    return skiff_error_plain (err, ENOENT, "exec: \"%s\": no such file or directory", path);
   if (errno == EACCES)
-    return exec_error (err, EACCES, "exec: \"%s\": permission denied", path);
+    return skiff_error_plain (err, EACCES, "exec: \"%s\": permission denied", path);
   return skiff_error_sys (err, "exec `%s`", path);
 }
