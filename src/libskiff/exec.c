@@ -250,6 +250,12 @@ exec_child_setup (struct xjob *x, char **path, skiff_error_t *err)
     return -1;
   if (notify_fd >= 0)
     close (notify_fd);
+  if (proc->exec_cpu_affinity && proc->exec_cpu_affinity->final && proc->exec_cpu_affinity->final[0])
+    {
+      struct sync_msg m;
+      if (skiff_sync_expect (x->sync[1], SYNC_GO, &m, err) < 0)
+        return -1;
+    }
   return skiff_process_prepare_fds (x->ctx->preserve_fds, err);
 }
 
@@ -265,6 +271,7 @@ exec_in (struct skiff_context *ctx, struct skiff_container *c, const struct skif
   cleanup_close int master = -1;
   cleanup_close int own_pid_ns = -1;
   cleanup_close int own_time_ns = -1;
+  const oci_cpu_affinity *aff = NULL;
   int ns, ret = -1;
   bool placed = false;
   pid_t pid = -1;
@@ -288,6 +295,7 @@ exec_in (struct skiff_context *ctx, struct skiff_container *c, const struct skif
     }
   if (skiff_security_prepare (x.config, x.config->process, &x.sec, err) < 0)
     goto out;
+  aff = x.config->process->exec_cpu_affinity;
 
   x.pidfd = (int) syscall (SYS_pidfd_open, c->state->pid, 0);
   if (x.pidfd < 0)
@@ -342,6 +350,14 @@ exec_in (struct skiff_context *ctx, struct skiff_container *c, const struct skif
       goto out;
     }
 
+  /* execCPUAffinity.initial is where the process runs until it is in the
+     container's cgroup: ours, inherited through the clone.  */
+  if (aff && aff->initial && aff->initial[0]
+      && skiff_process_set_cpu_affinity (0, aff->initial, err) < 0)
+    {
+      skiff_error_wrap (err, "process.execCPUAffinity.initial");
+      goto out;
+    }
   pid = skiff_clone (0, cg ? skiff_cgroup_dirfd (cg) : -1, &my_pidfd, &placed, err);
   if (pid != 0)
     {
@@ -373,6 +389,21 @@ exec_in (struct skiff_context *ctx, struct skiff_container *c, const struct skif
     close (x.tty_sock[1]), x.tty_sock[1] = -1;
   if (cg && ! placed && skiff_cgroup_enter (cg, pid, err) < 0)
     goto kill_child;
+  /* execCPUAffinity.final: in the cgroup now (whose cpuset may have reset
+     the affinity); the child waits for this before its execve.  */
+  if (aff && aff->final && aff->final[0])
+    {
+      if (skiff_process_set_cpu_affinity (pid, aff->final, err) < 0)
+        {
+          skiff_error_wrap (err, "process.execCPUAffinity.final");
+          goto kill_child;
+        }
+      if (skiff_sync_send (x.sync[0], SYNC_GO, 0, -1) < 0)
+        {
+          skiff_error_sys (err, "sync socket");
+          goto kill_child;
+        }
+    }
 
   /* EOF: the process exec'd (the socket is close-on-exec).  */
   r = skiff_sync_recv (x.sync[0], &m, NULL);

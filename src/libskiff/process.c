@@ -581,12 +581,15 @@ skiff_process_validate (const oci_config *config, skiff_error_t *err)
         }
       if (proc->cwd && proc->cwd[0] != '/')
         return skiff_error_make (err, 0, "process.cwd `%s` is not an absolute path", proc->cwd);
-      if (proc->exec_cpu_affinity && proc->exec_cpu_affinity->initial)
+      if (proc->exec_cpu_affinity)
         {
           cpu_set_t set;
-          ret = skiff_process_parse_cpus (proc->exec_cpu_affinity->initial, &set, err);
-          if (ret < 0)
+          const char *initial = proc->exec_cpu_affinity->initial;
+          const char *final = proc->exec_cpu_affinity->final;
+          if (initial && initial[0] && skiff_process_parse_cpus (initial, &set, err) < 0)
             return skiff_error_wrap (err, "process.execCPUAffinity.initial");
+          if (final && final[0] && skiff_process_parse_cpus (final, &set, err) < 0)
+            return skiff_error_wrap (err, "process.execCPUAffinity.final");
         }
     }
   if (linux && linux->personality)
@@ -659,13 +662,6 @@ skiff_process_apply (const oci_config *config, bool no_new_keyring, skiff_error_
       if (syscall (SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, v) < 0)
         return skiff_error_sys (err, "ioprio_set %s %d", proc->io_priority->class,
                                 (int) proc->io_priority->priority);
-    }
-
-  if (proc && proc->exec_cpu_affinity && proc->exec_cpu_affinity->initial)
-    {
-      ret = skiff_process_set_cpu_affinity (0, proc->exec_cpu_affinity->initial, err);
-      if (ret < 0)
-        return skiff_error_wrap (err, "process.execCPUAffinity.initial");
     }
 
   if (! no_new_keyring)

@@ -42,8 +42,8 @@ int skiff_process_validate (const oci_config *config, skiff_error_t *err);
    PRESERVE_FDS > 0.  NULL-terminated, free with strv_free.  */
 char **skiff_process_build_env (const oci_process *proc, int preserve_fds);
 
-/* Parse a cpu list ("0-3,5") / apply it to PID (0: self), e.g. for
-   process.execCPUAffinity.final after the exec.  */
+/* Parse a cpu list ("0-3,5") / apply it to PID (0: self), for
+   process.execCPUAffinity (exec only; the spec leaves pid 1 alone).  */
 int skiff_process_parse_cpus (const char *list, cpu_set_t *set, skiff_error_t *err);
 int skiff_process_set_cpu_affinity (pid_t pid, const char *cpus, skiff_error_t *err);
 

@@ -339,12 +339,34 @@ have_cap_sys_resource() {
   [[ "$(echo ${lines[@]:3})" =~ ^"0 1 2 3 4"( [0-9]+)?$ ]]
 }
 
-@test "process: execCPUAffinity.initial pins the process" {
-  update_config '.process.execCPUAffinity = {"initial": "0"}'
-  set_args /bin/skiff-test-helper status Cpus_allowed_list
-  run skiff run -b "$BUNDLE" $CT1
+@test "process: execCPUAffinity applies to exec (initial, then final), not to pid 1" {
+  [ "$(nproc)" -ge 2 ] || skip "needs 2 CPUs"
+  local all
+  all=$(grep Cpus_allowed_list /proc/self/status | cut -f2)
+  update_config '.process.execCPUAffinity = {"initial": "1"}'
+  set_args /bin/sh -c 'grep Cpus_allowed_list /proc/self/status; sleep 30'
+  skiff run -d -b "$BUNDLE" $CT1
+  # pid 1 keeps the runtime's affinity (the spec: not for the init process).
+  run skiff exec $CT1 grep Cpus_allowed_list /proc/1/status
   [ "$status" -eq 0 ]
-  [[ "$output" == *"Cpus_allowed_list"*"0" ]]
+  [[ "$output" == *"	$all" ]]
+  # initial only: the host's cgroup2 has no cpuset to reset it.
+  run skiff exec $CT1 grep Cpus_allowed_list /proc/self/status
+  echo "initial: $output"
+  [[ "$output" == *"	1" ]]
+  # final replaces it once the process is in the container's cgroup.
+  jq -n '{args: ["grep", "Cpus_allowed_list", "/proc/self/status"], cwd: "/", user: {uid: 0, gid: 0},
+          env: ["PATH=/bin"], execCPUAffinity: {initial: "1", final: "0"}}' >"$BUNDLE/p.json"
+  run skiff exec --process "$BUNDLE/p.json" $CT1
+  echo "final: $output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"	0" ]]
+  # A bad list is an error naming the field.
+  jq '.execCPUAffinity.final = "x-1"' "$BUNDLE/p.json" >"$BUNDLE/p2.json"
+  run skiff exec --process "$BUNDLE/p2.json" $CT1
+  echo "bad: $output"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"execCPUAffinity.final"* ]]
 }
 
 @test "process: user uid, gid and additionalGids, HOME of that user" {

@@ -59,8 +59,18 @@ t_cpuset() {
   start_ct cpuset sh -c 'grep Cpus_allowed_list /proc/self/status >/tmp/cpus; sleep 100' || return 1
   wait_for 20 test -s "$B/rootfs/tmp/cpus"
   log "cpuset.cpus.effective=$(cat "$(cgpath cpuset)/cpuset.cpus.effective") container: $(cat "$B/rootfs/tmp/cpus")"
+  # exec: execCPUAffinity.initial holds only until the process is in the
+  # cgroup, whose cpuset then decides; final is set after that.
+  local p='{"args": ["grep", "Cpus_allowed_list", "/proc/self/status"], "cwd": "/", "user": {"uid": 0, "gid": 0}, "env": ["PATH=/bin"]}'
+  jq -n "$p + {execCPUAffinity: {initial: \"0\"}}" >"$W/p1.json"
+  jq -n "$p + {execCPUAffinity: {initial: \"0\", final: \"0\"}}" >"$W/p2.json"
+  local e1 e2
+  e1=$(sk exec --process "$W/p1.json" cpuset 2>&1)
+  e2=$(sk exec --process "$W/p2.json" cpuset 2>&1)
+  log "exec with initial 0: $e1; with final 0 (outside the cpuset): $e2"
   [ "$(cat "$(cgpath cpuset)/cpuset.cpus.effective")" = 1 ] &&
-    grep -q 'Cpus_allowed_list:[[:space:]]*1$' "$B/rootfs/tmp/cpus" && finish_ct cpuset
+    grep -q 'Cpus_allowed_list:[[:space:]]*1$' "$B/rootfs/tmp/cpus" &&
+    [[ $e1 == *"Cpus_allowed_list:"*1 ]] && [[ $e2 == *"execCPUAffinity.final"* ]] && finish_ct cpuset
 }
 
 t_devices() {
@@ -242,7 +252,7 @@ t_start=$(now)
 run_test "memory.max: over-limit allocation OOM-killed, reported by events" t_memory_oom
 run_test "pids.max: forks beyond the limit fail" t_pids
 run_test "cpu.max + cpu.weight: busy loop throttled" t_cpu_max
-run_test "cpuset: pinned to cpu 1" t_cpuset
+run_test "cpuset: pinned to cpu 1; exec affinity initial/final against it" t_cpuset
 run_test "devices: eBPF allow/deny" t_devices
 run_test "pause/resume: cgroup.freeze" t_freeze
 run_test "update: flags, --resources -, checkBeforeUpdate, events --stats" t_update
