@@ -249,7 +249,13 @@ exec_child_setup (struct xjob *x, char **path, skiff_error_t *err)
   if (skiff_security_apply (x->sec, proc, &notify_fd, err) < 0)
     return -1;
   if (notify_fd >= 0)
-    close (notify_fd);
+    {
+      /* The exec'd process has its own filter: its listener gets it too.  */
+      int r = skiff_sync_send (x->sync[1], SYNC_SECCOMP_FD, 0, notify_fd);
+      close (notify_fd);
+      if (r < 0)
+        return skiff_error_sys (err, "send seccomp listener fd");
+    }
   if (proc->exec_cpu_affinity && proc->exec_cpu_affinity->final && proc->exec_cpu_affinity->final[0])
     {
       struct sync_msg m;
@@ -259,6 +265,20 @@ exec_child_setup (struct xjob *x, char **path, skiff_error_t *err)
   return skiff_process_prepare_fds (x->ctx->preserve_fds, err);
 }
 
+
+/* Hand FD (the exec'd process's seccomp notify fd; closed here) and the
+   container's state to linux.seccomp.listenerPath.  */
+static int
+send_to_listener (struct xjob *x, struct skiff_container *c, int fd, skiff_error_t *err)
+{
+  cleanup_close int nfd = fd;
+  cleanup_free char *json = NULL;
+
+  if (nfd < 0)
+    return skiff_error_plain (err, EPROTO, "seccomp listener fd missing");
+  json = skiff_state_oci_json (c->state, SKIFF_STATUS_RUNNING);
+  return skiff_seccomp_send_listener (x->config->linux->seccomp, nfd, json, err);
+}
 
 static int
 exec_in (struct skiff_context *ctx, struct skiff_container *c, const struct skiff_exec_opts *o,
@@ -406,7 +426,19 @@ exec_in (struct skiff_context *ctx, struct skiff_container *c, const struct skif
     }
 
   /* EOF: the process exec'd (the socket is close-on-exec).  */
-  r = skiff_sync_recv (x.sync[0], &m, NULL);
+  for (;;)
+    {
+      int fd = -1;
+      r = skiff_sync_recv (x.sync[0], &m, &fd);
+      if (r <= 0 || m.type != SYNC_SECCOMP_FD)
+        {
+          if (fd >= 0)
+            close (fd);
+          break;
+        }
+      if (send_to_listener (&x, c, fd, err) < 0)
+        goto kill_child;
+    }
   if (r < 0)
     {
       skiff_error_sys (err, "sync socket");

@@ -262,44 +262,55 @@ make_suid_payload() {
   python3 -c 'import socket, sys; sys.exit(0 if hasattr(socket, "recv_fds") else 1)' ||
     skip "python3 >= 3.9 needed (socket.recv_fds)"
   cat >"$BUNDLE/listener.py" <<'EOF'
-# Accept one connection, save the Container Process State it carries, then
-# answer every notification with errno ARGV[3] until the filter's users exit.
+# For each connection (one per process with the filter: the container's,
+# then each exec), save the Container Process State it carries (OUT, then
+# OUT.2, ...), then answer every notification with errno ARGV[3] until no
+# notification or connection came for 20 s.
 import fcntl, json, select, socket, struct, sys
 NOTIF_RECV = 0xC0502100  # _IOWR('!', 0, struct seccomp_notif), 80 bytes
 NOTIF_SEND = 0xC0182101  # _IOWR('!', 1, struct seccomp_notif_resp), 24 bytes
 path, out, answer = sys.argv[1], sys.argv[2], int(sys.argv[3])
 srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 srv.bind(path)
-srv.listen(1)
-conn, _ = srv.accept()
-msg, fds, _, _ = socket.recv_fds(conn, 1 << 20, 1)
-while True:
-    more = conn.recv(1 << 20)
-    if not more:
-        break
-    msg += more
-doc = json.loads(msg)
-doc["received_fds"] = len(fds)
-with open(out, "w") as f:
-    json.dump(doc, f)
+srv.listen(4)
 poller = select.poll()
-poller.register(fds[0], select.POLLIN)
+poller.register(srv.fileno(), select.POLLIN)
+n = 0
 while True:
-    ev = poller.poll(20000)
-    if not ev or not ev[0][1] & select.POLLIN:
+    events = poller.poll(20000)
+    if not events:
         break
-    req = bytearray(80)
-    try:
-        fcntl.ioctl(fds[0], NOTIF_RECV, req, True)
-    except OSError:
-        continue
-    nid, pid, _, nr = struct.unpack_from("=QIIi", req)
-    with open(out + ".log", "a") as f:
-        f.write("nr=%d\n" % nr)
-    try:
-        fcntl.ioctl(fds[0], NOTIF_SEND, bytearray(struct.pack("=QqiI", nid, 0, -answer, 0)), True)
-    except OSError:
-        pass
+    for fd, ev in events:
+        if fd == srv.fileno():
+            conn, _ = srv.accept()
+            msg, fds, _, _ = socket.recv_fds(conn, 1 << 20, 1)
+            while True:
+                more = conn.recv(1 << 20)
+                if not more:
+                    break
+                msg += more
+            doc = json.loads(msg)
+            doc["received_fds"] = len(fds)
+            n += 1
+            with open(out if n == 1 else "%s.%d" % (out, n), "w") as f:
+                json.dump(doc, f)
+            poller.register(fds[0], select.POLLIN)
+            continue
+        if not ev & select.POLLIN:
+            poller.unregister(fd)
+            continue
+        req = bytearray(80)
+        try:
+            fcntl.ioctl(fd, NOTIF_RECV, req, True)
+        except OSError:
+            continue
+        nid, pid, _, nr = struct.unpack_from("=QIIi", req)
+        with open(out + ".log", "a") as f:
+            f.write("nr=%d\n" % nr)
+        try:
+            fcntl.ioctl(fd, NOTIF_SEND, bytearray(struct.pack("=QqiI", nid, 0, -answer, 0)), True)
+        except OSError:
+            pass
 EOF
   python3 "$BUNDLE/listener.py" "$BUNDLE/listener.sock" "$BUNDLE/state.out" 123 &
   LISTENER_PID=$!
@@ -323,6 +334,19 @@ EOF
   [ "$(jq -r .pid "$BUNDLE/state.out")" -gt 0 ]
   [ "$(jq -r .state.pid "$BUNDLE/state.out")" = "$(jq -r .pid "$BUNDLE/state.out")" ]
   grep -Eq '^nr=(83|258)$' "$BUNDLE/state.out.log"   # x86_64 mkdir, mkdirat
+
+  # exec: the new process's filter has its own notify fd, sent the same way.
+  set_args /bin/sleep 30
+  skiff run -d -b "$BUNDLE" ct2
+  run skiff exec ct2 "$PAYLOAD" syscall mkdir /dev/shm/e
+  echo "exec: $output"
+  [ "$status" -eq 0 ]
+  [ "$output" = "errno=123" ]
+  cat "$BUNDLE/state.out.3"
+  [ "$(jq -r .state.id "$BUNDLE/state.out.3")" = ct2 ]
+  [ "$(jq -r .state.status "$BUNDLE/state.out.3")" = running ]
+  [ "$(jq -r .metadata "$BUNDLE/state.out.3")" = "meta-1" ]
+  [ "$(jq -r .received_fds "$BUNDLE/state.out.3")" = 1 ]
 }
 
 @test "seccomp: a repeated profile comes from the cache, a corrupt entry is recompiled" {
