@@ -175,8 +175,18 @@ skiff_rootfs_pivot (const oci_config *config, const struct skiff_rootfs_opts *op
   int r = opts->no_pivot ? do_move_root (opts->rootfs, err) : do_pivot_root (opts->rootfs, err);
   if (r < 0)
     return r;
-  if (config->root && config->root->readonly && readonly_root (err) < 0)
-    return -1;
+  if (config->root && config->root->readonly)
+    {
+      /* A missing process.cwd is created (process.c, apply_cwd); under a
+         read-only root only now can it be, as runc does.  Inside the new
+         root already: no symlink leads out.  */
+      const char *cwd = config->process ? config->process->cwd : NULL;
+      if (cwd && cwd[0] == '/' && access (cwd, F_OK) < 0 && errno == ENOENT
+          && mkdir_p (cwd, 0755, err) < 0)
+        return skiff_error_wrap (err, "create cwd `%s`", cwd);
+      if (readonly_root (err) < 0)
+        return -1;
+    }
   /* rootfsPropagation is about the container's "/" (pivot_root itself
      needs it not shared, so it is applied last).  */
   unsigned long prop;

@@ -81,11 +81,21 @@ have_cap_sys_resource() {
   [ -d "$BUNDLE/rootfs/var/new/dir" ]
 }
 
-@test "process: a missing cwd on a read-only root is an error naming it" {
+@test "process: a missing cwd on a read-only root is created before the remount" {
   update_config '.process.cwd = "/var/missing" | .root.readonly = true'
+  set_args /bin/sh -c 'pwd; touch /var/x 2>/dev/null && echo writable || echo read-only'
   run skiff run -b "$BUNDLE" $CT1
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = /var/missing ]
+  [ "${lines[1]}" = read-only ]
+  [ -d "$BUNDLE/rootfs/var/missing" ]
+  # A cwd that cannot be created is still an error naming it.
+  touch "$BUNDLE/rootfs/var/file"
+  update_config '.process.cwd = "/var/file/sub"'
+  run skiff run -b "$BUNDLE" $CT2
   [ "$status" -ne 0 ]
-  [[ "$output" == *"/var/missing"* ]]
+  [[ "$output" == *"/var/file/sub"* ]]
   [ -z "$(ls -A "$ROOT")" ]
 }
 
