@@ -5,13 +5,7 @@
 # then the wall time of the whole run.
 #   SKIFF=/path/to/skiff SKIFF_TEST_HELPER=/path/to/helper tests/vm/check-vm.sh
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-export SKIFF=${SKIFF:-$here/../../skiff}
-export SKIFF_TEST_HELPER=${SKIFF_TEST_HELPER:-$here/../helper/skiff-test-helper}
-SKIFF=$(realpath "$SKIFF")
-SKIFF_TEST_HELPER=$(realpath "$SKIFF_TEST_HELPER" 2>/dev/null || true)
-[ -x "$SKIFF" ] || { echo "check-vm: no skiff binary at $SKIFF" >&2; exit 1; }
-command -v jq >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y jq >&2
+. "$(dirname "$0")/check-env.sh" check-vm $(command -v jq >/dev/null || echo jq)
 t0=$(date +%s.%N)
 "$here/vm-run.sh" -c 2 -m 1024 -d 16 -t "${VM_TIMEOUT:-900}" -- "$here/cgroup-tests.sh"
 rc=$?
