@@ -18,7 +18,7 @@ FUZZ_OCISPEC_SRCS = libocispec/ocispec/json.c libocispec/ocispec/convert.c
 FUZZ_BASE_SRCS = src/libskiff/utils.c src/libskiff/error.c src/libskiff/log.c
 FUZZ_SECURITY_SRCS = tests/fuzz/fuzz-security.c \
 	src/libskiff/security.c src/libskiff/caps.c src/libskiff/seccomp.c \
-	src/libskiff/seccomp_cache.c $(FUZZ_BASE_SRCS) $(FUZZ_OCISPEC_SRCS)
+	src/libskiff/seccomp_cache.c src/libskiff/fs.c $(FUZZ_BASE_SRCS) $(FUZZ_OCISPEC_SRCS)
 FUZZ_CONFIG_SRCS = tests/fuzz/fuzz-config.c $(FUZZ_BASE_SRCS) $(FUZZ_OCISPEC_SRCS)
 FUZZ_MOUNT_OPTIONS_SRCS = tests/fuzz/fuzz-mount-options.c src/libskiff/mount_options.c \
 	$(FUZZ_BASE_SRCS)
@@ -48,3 +48,18 @@ fuzz: $(addprefix tests/fuzz/fuzz-,$(FUZZ_HARNESSES))
 	    || exit 1; \
 	done
 .PHONY: fuzz
+
+# Part of `make check` when clang is installed: build the harnesses and
+# replay each seed corpus once (-runs=0: no new inputs), so a harness that
+# no longer builds, or a seed that crashes, fails the suite.
+fuzz-replay: $(addprefix tests/fuzz/fuzz-,$(FUZZ_HARNESSES))
+	@for h in $(FUZZ_HARNESSES); do \
+	  tests/fuzz/fuzz-$$h -runs=0 $(srcdir)/tests/fuzz/corpus/$$h >tests/fuzz/replay-$$h.log 2>&1 \
+	    || { cat tests/fuzz/replay-$$h.log; exit 1; }; \
+	  echo "fuzz-$$h: $$(ls $(srcdir)/tests/fuzz/corpus/$$h | wc -l) seed inputs replayed, no crash"; \
+	done
+check-local:
+	@if command -v $(FUZZ_CC) >/dev/null; then $(MAKE) $(AM_MAKEFLAGS) fuzz-replay; \
+	else echo "fuzz-replay skipped: no $(FUZZ_CC)"; fi
+.PHONY: fuzz-replay
+CLEANFILES += tests/fuzz/replay-security.log tests/fuzz/replay-config.log tests/fuzz/replay-mount-options.log
