@@ -198,6 +198,13 @@ do_bind (struct skiff_rootfs_ctx *ctx, const oci_mount *m, const struct skiff_mo
   if (m->source == NULL)
     return skiff_error_make (err, EINVAL, "mount `%s`: bind mount without source",
                              m->destination);
+  /* The id-mapped tree would have to be made outside the user namespace
+     and handed in; not done yet: say so instead of an EPERM.  */
+  if (o->idmap && ctx->opts->user_ns)
+    return skiff_error_plain (err, ENOTSUP,
+                              "mount `%s`: idmap mounts in a container with a user namespace "
+                              "are not supported",
+                              m->destination);
   cleanup_free char *src = bind_source (m, ctx->opts);
   struct stat st;
   if (stat (src, &st) < 0)

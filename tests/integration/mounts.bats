@@ -228,3 +228,17 @@ mnt_line() {
   [[ "${lines[1]}" == *idmapped* ]]
   [ "$(stat -c %u:%g "$HOSTSRC/file")" = "0:0" ]
 }
+
+@test "mounts: idmap in a container with a user namespace is a clear error" {
+  update_config '.linux.namespaces += [{type: "user"}]
+    | .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+    | .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+    | .mounts += [{destination: "/mnt/id", type: "bind", source: $s, options: ["bind", "idmap"],
+        uidMappings: [{containerID: 0, hostID: 1000, size: 10}],
+        gidMappings: [{containerID: 0, hostID: 1000, size: 10}]}]' --arg s "$HOSTSRC"
+  run skiff run -b "$BUNDLE" ct1
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"mount \`/mnt/id\`: idmap mounts in a container with a user namespace are not supported"* ]]
+  [ -z "$(ls -A "$ROOT")" ]
+}
