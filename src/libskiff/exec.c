@@ -418,11 +418,9 @@ exec_in (struct skiff_context *ctx, struct skiff_container *c, const struct skif
           skiff_error_wrap (err, "process.execCPUAffinity.final");
           goto kill_child;
         }
-      if (skiff_sync_send (x.sync[0], SYNC_GO, 0, -1) < 0)
-        {
-          skiff_error_sys (err, "sync socket");
-          goto kill_child;
-        }
+      /* A child that failed before waiting for this has said why: read
+         that below rather than report the broken pipe.  */
+      (void) skiff_sync_send (x.sync[0], SYNC_GO, 0, -1);
     }
 
   /* EOF: the process exec'd (the socket is close-on-exec).  */

@@ -111,9 +111,14 @@ check_apparmor_profile (const char *profile, skiff_error_t *err)
       return 0;
     }
   /* One "NAME (MODE)" per line.  */
-  for (const char *l = list; l && *l; l = strchr (l, '\n'), l = l ? l + 1 : NULL)
-    if (strncmp (l, profile, n) == 0 && strncmp (l + n, " (", 2) == 0)
-      return 0;
+  for (const char *l = list; l && *l;)
+    {
+      if (strncmp (l, profile, n) == 0 && strncmp (l + n, " (", 2) == 0)
+        return 0;
+      l = strchr (l, '\n');
+      if (l)
+        l++;
+    }
   return skiff_error_plain (err, ENOENT, "process.apparmorProfile `%s`: no such profile is loaded",
                             profile);
 }
