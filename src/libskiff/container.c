@@ -51,30 +51,7 @@ int
 skiff_sync_send (int sock, int type, int pid, int fd)
 {
   struct sync_msg m = { .type = type, .pid = pid };
-  struct iovec iov = { .iov_base = &m, .iov_len = offsetof (struct sync_msg, text) };
-  union
-  {
-    char buf[CMSG_SPACE (sizeof (int))];
-    struct cmsghdr align;
-  } u;
-  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-
-  if (fd >= 0)
-    {
-      struct cmsghdr *c;
-      memset (&u, 0, sizeof u);
-      mh.msg_control = u.buf;
-      mh.msg_controllen = sizeof u.buf;
-      c = CMSG_FIRSTHDR (&mh);
-      c->cmsg_level = SOL_SOCKET;
-      c->cmsg_type = SCM_RIGHTS;
-      c->cmsg_len = CMSG_LEN (sizeof (int));
-      memcpy (CMSG_DATA (c), &fd, sizeof (int));
-    }
-  while (sendmsg (sock, &mh, MSG_NOSIGNAL) < 0)
-    if (errno != EINTR)
-      return -1;
-  return 0;
+  return send_with_fd (sock, &m, offsetof (struct sync_msg, text), fd) < 0 ? -1 : 0;
 }
 
 void
@@ -93,37 +70,20 @@ skiff_sync_send_error (int sock, const skiff_error_t *err, int exit_code)
 int
 skiff_sync_recv (int sock, struct sync_msg *m, int *fd)
 {
-  struct iovec iov = { .iov_base = m, .iov_len = sizeof *m - 1 };
-  union
-  {
-    char buf[CMSG_SPACE (sizeof (int))];
-    struct cmsghdr align;
-  } u;
-  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                       .msg_controllen = sizeof u.buf };
-  struct cmsghdr *c;
-  ssize_t n;
+  int got;
+  ssize_t n = recv_with_fd (sock, m, sizeof *m - 1, &got);
 
   if (fd)
-    *fd = -1;
-  do
-    n = recvmsg (sock, &mh, MSG_CMSG_CLOEXEC);
-  while (n < 0 && errno == EINTR);
+    *fd = got;
+  else if (got >= 0)
+    close (got);
   if (n <= 0)
     return (int) n;
   ((char *) m)[n] = '\0';
-  for (c = CMSG_FIRSTHDR (&mh); c; c = CMSG_NXTHDR (&mh, c))
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-      {
-        int got;
-        memcpy (&got, CMSG_DATA (c), sizeof got);
-        if (fd)
-          *fd = got;
-        else
-          close (got);
-      }
   if (n < (ssize_t) offsetof (struct sync_msg, text))
     {
+      if (fd && *fd >= 0)
+        close (*fd), *fd = -1;
       errno = EPROTO;
       return -1;
     }

@@ -428,15 +428,7 @@ skiff_seccomp_send_listener (const oci_seccomp *seccomp, int notify_fd, const ch
   cleanup_free char *payload = NULL;
   cleanup_close int sock = -1;
   struct sockaddr_un addr = { .sun_family = AF_UNIX };
-  union
-  {
-    char buf[CMSG_SPACE (sizeof (int))];
-    struct cmsghdr align;
-  } control;
-  struct iovec iov;
-  struct msghdr msg = { 0 };
-  struct cmsghdr *cmsg;
-  size_t off = 0, len;
+  size_t len;
   ssize_t n;
 
   if (seccomp == NULL || seccomp->listener_path == NULL || notify_fd < 0)
@@ -456,33 +448,15 @@ skiff_seccomp_send_listener (const oci_seccomp *seccomp, int notify_fd, const ch
   if (connect (sock, (struct sockaddr *) &addr, sizeof addr) < 0)
     return skiff_error_sys (err, "connect to the seccomp listener `%s`", seccomp->listener_path);
 
-  memset (&control, 0, sizeof control);
-  iov.iov_base = payload;
-  iov.iov_len = len;
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control.buf;
-  msg.msg_controllen = sizeof control.buf;
-  cmsg = CMSG_FIRSTHDR (&msg);
-  cmsg->cmsg_level = SOL_SOCKET;
-  cmsg->cmsg_type = SCM_RIGHTS;
-  cmsg->cmsg_len = CMSG_LEN (sizeof (int));
-  memcpy (CMSG_DATA (cmsg), &notify_fd, sizeof (int));
-  do
-    n = sendmsg (sock, &msg, MSG_NOSIGNAL);
-  while (n < 0 && errno == EINTR);
+  n = send_with_fd (sock, payload, len, notify_fd);
   if (n < 0)
     return skiff_error_sys (err, "send the seccomp fd to `%s`", seccomp->listener_path);
   /* The fd went with the first bytes; the rest of a long state follows.  */
-  off = (size_t) n;
-  while (off < len)
+  for (size_t off = (size_t) n; off < len; off += (size_t) n)
     {
-      n = send (sock, payload + off, len - off, MSG_NOSIGNAL);
-      if (n < 0 && errno == EINTR)
-        continue;
+      n = send_with_fd (sock, payload + off, len - off, -1);
       if (n < 0)
         return skiff_error_sys (err, "send the state to `%s`", seccomp->listener_path);
-      off += (size_t) n;
     }
   return 0;
 }

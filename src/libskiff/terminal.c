@@ -63,26 +63,9 @@ skiff_console_socket_connect (const char *path, skiff_error_t *err)
 int
 skiff_send_fd (int sockfd, int fd, const char *payload, skiff_error_t *err)
 {
-  char ctrl[CMSG_SPACE (sizeof (int))];
-  const char *data = payload && *payload ? payload : "\0";
-  struct iovec iov = { .iov_base = (void *) data, .iov_len = payload && *payload ? strlen (payload) : 1 };
-  struct msghdr msg = {
-    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctrl, .msg_controllen = sizeof ctrl,
-  };
-  struct cmsghdr *cmsg;
-  ssize_t r;
-
-  memset (ctrl, 0, sizeof ctrl);
-  cmsg = CMSG_FIRSTHDR (&msg);
-  cmsg->cmsg_level = SOL_SOCKET;
-  cmsg->cmsg_type = SCM_RIGHTS;
-  cmsg->cmsg_len = CMSG_LEN (sizeof (int));
-  memcpy (CMSG_DATA (cmsg), &fd, sizeof (int));
-
-  do
-    r = sendmsg (sockfd, &msg, MSG_NOSIGNAL);
-  while (r < 0 && errno == EINTR);
-  if (r < 0)
+  /* A message needs at least one byte to carry the fd.  */
+  const char *data = payload && *payload ? payload : "";
+  if (send_with_fd (sockfd, data, strlen (data) + (*data ? 0 : 1), fd) < 0)
     return skiff_error_sys (err, "send fd over unix socket");
   return 0;
 }
@@ -91,27 +74,13 @@ int
 skiff_recv_fd (int sockfd, skiff_error_t *err)
 {
   char buf[512];
-  char ctrl[CMSG_SPACE (sizeof (int))];
-  struct iovec iov = { .iov_base = buf, .iov_len = sizeof buf };
-  struct msghdr msg = {
-    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctrl, .msg_controllen = sizeof ctrl,
-  };
-  struct cmsghdr *cmsg;
-  ssize_t r;
   int fd;
+  ssize_t r = recv_with_fd (sockfd, buf, sizeof buf, &fd);
 
-  do
-    r = recvmsg (sockfd, &msg, MSG_CMSG_CLOEXEC);
-  while (r < 0 && errno == EINTR);
   if (r < 0)
     return skiff_error_sys (err, "receive fd over unix socket");
-  for (cmsg = CMSG_FIRSTHDR (&msg); cmsg; cmsg = CMSG_NXTHDR (&msg, cmsg))
-    if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS
-        && cmsg->cmsg_len >= CMSG_LEN (sizeof (int)))
-      {
-        memcpy (&fd, CMSG_DATA (cmsg), sizeof (int));
-        return fd;
-      }
+  if (fd >= 0)
+    return fd;
   if (r == 0)
     return skiff_error_make (err, EPIPE, "receive fd over unix socket: peer closed the socket");
   return skiff_error_make (err, EBADMSG, "receive fd over unix socket: no fd in the message");

@@ -58,6 +58,15 @@ ssize_t write_all (int fd, const void *buf, size_t len);
 /* Read up to LEN bytes, retrying on EINTR and short reads (stops at EOF).  */
 ssize_t read_all (int fd, void *buf, size_t len);
 
+/* One sendmsg of BUF over the unix socket SOCK, with FD attached
+   (SCM_RIGHTS) unless FD < 0.  Retries EINTR, never raises SIGPIPE.
+   Returns the bytes sent, or -1 with errno.  */
+ssize_t send_with_fd (int sock, const void *buf, size_t len, int fd);
+/* One recvmsg into BUF; *FD gets the first fd passed with it (close-on-
+   exec; others are closed) or -1.  Returns the bytes read (0 at EOF), or
+   -1 with errno.  */
+ssize_t recv_with_fd (int sock, void *buf, size_t len, int *fd);
+
 /* Read a whole file relative to DIRFD (AT_FDCWD allowed); *OUT is
    NUL-terminated; LEN may be NULL.  */
 int read_file_at (int dirfd, const char *path, char **out, size_t *len, skiff_error_t *err);
