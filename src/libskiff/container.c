@@ -181,6 +181,7 @@ struct job
   pid_t pid;
   int pidfd;
   int tty_master;
+  int *premade;             /* id-mapped trees for a user namespace (rootfs.h) */
 };
 
 static void
@@ -215,6 +216,8 @@ job_release (struct job *j)
   skiff_ns_plan_close (&j->plan);
   skiff_security_free (j->sec);
   j->sec = NULL;
+  skiff_rootfs_premade_free (j->premade, j->config ? j->config->mounts_len : 0);
+  j->premade = NULL;
 }
 
 static void
@@ -290,6 +293,7 @@ child_setup (struct job *j, char **exec_path, skiff_error_t *err)
     .console = proc->terminal,
     .new_cgroup_ns = (all & CLONE_NEWCGROUP) != 0,
     .new_ipc_ns = (all & CLONE_NEWIPC) != 0,
+    .premade = j->premade,
   };
   struct sync_msg m;
   int notify_fd = -1, tty_out;
@@ -610,10 +614,20 @@ launch (struct job *j, skiff_error_t *err)
       j->plan.clone_flags &= ~(uint64_t) CLONE_NEWTIME;
     }
 
+  if (j->plan.user_ns)
+    {
+      struct skiff_rootfs_opts ropts = { .bundle = j->state.bundle, .user_ns = true };
+      if (skiff_rootfs_premake (j->config, &ropts, &j->premade, err) < 0)
+        return -1;
+    }
   j->pid = skiff_clone (j->plan.clone_flags, j->cg ? skiff_cgroup_dirfd (j->cg) : -1, &j->pidfd,
                         &j->placed, err);
   if (j->pid != 0)
-    skiff_ns_restore_parent (&j->plan);
+    {
+      skiff_ns_restore_parent (&j->plan);
+      skiff_rootfs_premade_free (j->premade, j->config->mounts_len);
+      j->premade = NULL;
+    }
   if (j->pid < 0)
     {
       j->pid = 0;

@@ -26,8 +26,11 @@ bool skiff_path_is (const char *path, const char *want);
 int skiff_rootfs_propagation (const oci_config *config, unsigned long *out, skiff_error_t *err);
 int skiff_mount_setattr_fd (int fd, uint64_t set, uint64_t clr, uint64_t propagation,
                             bool recursive);
+int skiff_bind_tree (const char *src, const struct skiff_mount_options *o, const oci_mount *m,
+                     const oci_linux *linux, const char *dest, skiff_error_t *err);
 int skiff_bind_at (const char *src, int targetfd, const struct skiff_mount_options *o,
-                   const oci_mount *m, const char *dest, skiff_error_t *err);
+                   const oci_mount *m, const oci_linux *linux, const char *dest,
+                   skiff_error_t *err);
 int skiff_mount_fs_at (int rootfd, int targetfd, const char *source, const char *type,
                        const struct skiff_mount_options *o, const char *data, const char *dest,
                        skiff_error_t *err);
@@ -39,7 +42,7 @@ int skiff_make_parent_private (const char *rootfs, skiff_error_t *err);
 int skiff_mount_cgroup (struct skiff_rootfs_ctx *ctx, const oci_mount *m,
                         const struct skiff_mount_options *o, skiff_error_t *err);
 int skiff_idmap_tree (int treefd, const struct skiff_mount_options *o, const oci_mount *m,
-                      const char *dest, skiff_error_t *err);
+                      const oci_linux *linux, const char *dest, skiff_error_t *err);
 int skiff_tmpcopyup (int coveredfd, int mntfd, const char *dest, skiff_error_t *err);
 
 #endif

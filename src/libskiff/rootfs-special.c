@@ -167,7 +167,7 @@ skiff_mount_cgroup (struct skiff_rootfs_ctx *ctx, const oci_mount *m,
   struct skiff_mount_options b = *o;
   b.bind = b.rbind = true;
   b.data = NULL;
-  return skiff_bind_at (host, target, &b, NULL, dest, err);
+  return skiff_bind_at (host, target, &b, NULL, NULL, dest, err);
 }
 
 static int
@@ -184,9 +184,10 @@ write_map (const char *procpid, const char *file, oci_id_mapping **maps, size_t 
   return write_file_at (AT_FDCWD, path, buf, len, err);
 }
 
-/* A user namespace with M's mappings, held by a short-lived child.  */
+/* A user namespace with these mappings, held by a short-lived child.  */
 static int
-userns_for_mount (const oci_mount *m, skiff_error_t *err)
+userns_with_maps (oci_id_mapping **uids, size_t n_uids, oci_id_mapping **gids, size_t n_gids,
+                  skiff_error_t *err)
 {
   int ready[2], hold[2];
   if (pipe2 (ready, O_CLOEXEC) < 0)
@@ -237,8 +238,8 @@ userns_for_mount (const oci_mount *m, skiff_error_t *err)
   else
     {
       cleanup_free char *procpid = xasprintf ("/proc/%s", self);
-      if (write_map (procpid, "uid_map", m->uid_mappings, m->uid_mappings_len, err) == 0
-          && write_map (procpid, "gid_map", m->gid_mappings, m->gid_mappings_len, err) == 0)
+      if (write_map (procpid, "uid_map", uids, n_uids, err) == 0
+          && write_map (procpid, "gid_map", gids, n_gids, err) == 0)
         {
           cleanup_free char *ns = xasprintf ("%s/ns/user", procpid);
           fd = open (ns, O_RDONLY | O_CLOEXEC);
@@ -254,12 +255,23 @@ userns_for_mount (const oci_mount *m, skiff_error_t *err)
 
 int
 skiff_idmap_tree (int treefd, const struct skiff_mount_options *o, const oci_mount *m,
-                  const char *dest, skiff_error_t *err)
+                  const oci_linux *linux, const char *dest, skiff_error_t *err)
 {
-  if (m == NULL || m->uid_mappings_len == 0 || m->gid_mappings_len == 0)
-    return skiff_error_make (err, EINVAL,
-                             "idmap mount `%s`: uidMappings and gidMappings are required", dest);
-  cleanup_close int userns = userns_for_mount (m, err);
+  int userns_fd;
+  if (m && m->uid_mappings_len > 0 && m->gid_mappings_len > 0)
+    userns_fd = userns_with_maps (m->uid_mappings, m->uid_mappings_len, m->gid_mappings,
+                                  m->gid_mappings_len, err);
+  /* Without its own, the mount takes the container's user namespace
+     mappings: files owned by root show as the container's root.  */
+  else if (linux && linux->uid_mappings_len > 0 && linux->gid_mappings_len > 0)
+    userns_fd = userns_with_maps (linux->uid_mappings, linux->uid_mappings_len,
+                                  linux->gid_mappings, linux->gid_mappings_len, err);
+  else
+    return skiff_error_plain (err, EINVAL,
+                              "idmap mount `%s`: uidMappings and gidMappings are required "
+                              "(the mount's, or linux's for a user namespace)",
+                              dest);
+  cleanup_close int userns = userns_fd;
   if (userns < 0)
     return skiff_error_wrap (err, "idmap mount `%s`", dest);
   struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t) userns };

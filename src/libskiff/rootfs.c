@@ -102,32 +102,50 @@ apply_attrs (int mntfd, const struct skiff_mount_options *o, bool top, const cha
   return 0;
 }
 
-/* Bind SRC (a host path) onto TARGETFD.  */
+/* A detached copy of SRC (a host path) with O's attributes and id mapping:
+   the mount appears in the container already read-only, no window where
+   it is writable.  LINUX gives the container's mappings to an idmap mount
+   without its own.  */
 int
-skiff_bind_at (const char *src, int targetfd, const struct skiff_mount_options *o,
-               const oci_mount *m, const char *dest, skiff_error_t *err)
+skiff_bind_tree (const char *src, const struct skiff_mount_options *o, const oci_mount *m,
+                 const oci_linux *linux, const char *dest, skiff_error_t *err)
 {
   unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (o->rbind ? AT_RECURSIVE : 0);
   cleanup_close int tree = open_tree (AT_FDCWD, src, flags);
   if (tree < 0)
     return skiff_error_sys (err, "open_tree `%s` for `%s`", src, dest);
 
-  /* Attributes on the detached copy: the mount appears in the container
-     already read-only (no window where it is writable).  */
   uint64_t set, clr;
   top_attrs (o, &set, &clr);
   if (skiff_mount_setattr_fd (tree, set, clr, 0, false) < 0)
     return skiff_error_sys (err, "mount_setattr `%s`", dest);
   if (o->recursive_attr && skiff_mount_setattr_fd (tree, o->attr_set, o->attr_clr, 0, true) < 0)
     return skiff_error_sys (err, "mount_setattr recursive `%s`", dest);
-  if (o->idmap && skiff_idmap_tree (tree, o, m, dest, err) < 0)
+  if (o->idmap && skiff_idmap_tree (tree, o, m, linux, dest, err) < 0)
     return -1;
+  return steal_fd (&tree);
+}
 
+/* Attach TREE (from skiff_bind_tree) onto TARGETFD, then O's propagation.  */
+static int
+attach_tree (int tree, int targetfd, const struct skiff_mount_options *o, const char *dest,
+             skiff_error_t *err)
+{
   if (move_mount (tree, "", targetfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-    return skiff_error_sys (err, "mount %s to %s", src, dest);
-
+    return skiff_error_sys (err, "mount to %s", dest);
   struct skiff_mount_options prop_only = { .propagation = o->propagation };
   return apply_attrs (tree, &prop_only, false, dest, err);
+}
+
+/* Bind SRC (a host path) onto TARGETFD.  */
+int
+skiff_bind_at (const char *src, int targetfd, const struct skiff_mount_options *o,
+               const oci_mount *m, const oci_linux *linux, const char *dest, skiff_error_t *err)
+{
+  cleanup_close int tree = skiff_bind_tree (src, o, m, linux, dest, err);
+  if (tree < 0)
+    return -1;
+  return attach_tree (tree, targetfd, o, dest, err);
 }
 
 /* After mount(2) onto TARGETFD (the covered directory), find the new mount
@@ -192,19 +210,24 @@ mount_point (int rootfd, const char *dest, bool file, skiff_error_t *err)
 }
 
 static int
-do_bind (struct skiff_rootfs_ctx *ctx, const oci_mount *m, const struct skiff_mount_options *o,
-         skiff_error_t *err)
+do_bind (struct skiff_rootfs_ctx *ctx, const oci_mount *m, size_t i,
+         const struct skiff_mount_options *o, skiff_error_t *err)
 {
   if (m->source == NULL)
     return skiff_error_make (err, EINVAL, "mount `%s`: bind mount without source",
                              m->destination);
-  /* The id-mapped tree would have to be made outside the user namespace
-     and handed in; not done yet: say so instead of an EPERM.  */
-  if (o->idmap && ctx->opts->user_ns)
-    return skiff_error_plain (err, ENOTSUP,
-                              "mount `%s`: idmap mounts in a container with a user namespace "
-                              "are not supported",
-                              m->destination);
+  int premade = ctx->opts->premade ? ctx->opts->premade[i] : -1;
+  if (premade >= 0)
+    {
+      /* Made by the parent (skiff_rootfs_premake): only attaching is left.  */
+      struct stat st;
+      if (fstat (premade, &st) < 0)
+        return skiff_error_sys (err, "mount `%s`: stat the id-mapped tree", m->destination);
+      cleanup_close int target = mount_point (ctx->rootfd, m->destination, !S_ISDIR (st.st_mode), err);
+      if (target < 0)
+        return skiff_error_wrap (err, "mount `%s`", m->destination);
+      return attach_tree (premade, target, o, m->destination, err);
+    }
   cleanup_free char *src = bind_source (m, ctx->opts);
   struct stat st;
   if (stat (src, &st) < 0)
@@ -212,7 +235,59 @@ do_bind (struct skiff_rootfs_ctx *ctx, const oci_mount *m, const struct skiff_mo
   cleanup_close int target = mount_point (ctx->rootfd, m->destination, !S_ISDIR (st.st_mode), err);
   if (target < 0)
     return skiff_error_wrap (err, "mount %s to %s", src, m->destination);
-  return skiff_bind_at (src, target, o, m, m->destination, err);
+  return skiff_bind_at (src, target, o, m, ctx->config->linux, m->destination, err);
+}
+
+int
+skiff_rootfs_premake (const oci_config *config, const struct skiff_rootfs_opts *opts, int **out,
+                      skiff_error_t *err)
+{
+  int *trees = NULL;
+
+  *out = NULL;
+  for (size_t i = 0; i < config->mounts_len; i++)
+    {
+      const oci_mount *m = config->mounts[i];
+      struct skiff_mount_options o;
+      int fd = -1;
+
+      if (m->destination == NULL || m->source == NULL
+          || skiff_parse_mount_options (m->options, m->options_len, &o, err) < 0)
+        {
+          skiff_error_free (err);
+          continue; /* do_mount reports it, in order */
+        }
+      if (o.idmap && is_bind (m, &o))
+        {
+          cleanup_free char *src = bind_source (m, opts);
+          if (trees == NULL)
+            {
+              trees = xmalloc (config->mounts_len * sizeof *trees);
+              for (size_t k = 0; k < config->mounts_len; k++)
+                trees[k] = -1;
+            }
+          fd = skiff_bind_tree (src, &o, m, config->linux, m->destination, err);
+          if (fd < 0)
+            {
+              skiff_mount_options_clear (&o);
+              skiff_rootfs_premade_free (trees, config->mounts_len);
+              return -1;
+            }
+          trees[i] = fd;
+        }
+      skiff_mount_options_clear (&o);
+    }
+  *out = trees;
+  return 0;
+}
+
+void
+skiff_rootfs_premade_free (int *trees, size_t n)
+{
+  for (size_t i = 0; trees && i < n; i++)
+    if (trees[i] >= 0)
+      close (trees[i]);
+  free (trees);
 }
 
 /* Filesystems that take an SELinux context= option.  Not mqueue: its
@@ -310,7 +385,7 @@ do_fs_mount (struct skiff_rootfs_ctx *ctx, const oci_mount *m, struct skiff_moun
           /* "ro" must hold for the host's submounts too */
           b.attr_set |= attrs_from_flags (o->flags);
           b.recursive_attr = b.attr_set != 0 || b.attr_clr != 0;
-          return skiff_bind_at (host, target, &b, NULL, dest, err);
+          return skiff_bind_at (host, target, &b, NULL, NULL, dest, err);
         }
     }
   if (r < 0 && skiff_error_errno (err) == EINVAL && strcmp (type, "devpts") == 0
@@ -360,7 +435,7 @@ do_mount (struct skiff_rootfs_ctx *ctx, const oci_mount *m, size_t i, skiff_erro
   if (is_bind (m, &o))
     {
       o.bind = true;
-      r = do_bind (ctx, m, &o, err);
+      r = do_bind (ctx, m, i, &o, err);
     }
   else if (m->type == NULL || m->type[0] == '\0')
     r = skiff_error_make (err, EINVAL, "mount `%s`: no type and not a bind mount",

@@ -19,7 +19,17 @@ struct skiff_rootfs_opts
   bool new_cgroup_ns;
   const char *bundle;     /* relative bind sources are relative to it (NULL: cwd) */
   bool new_ipc_ns;        /* its mqueue is the container's alone (may be relabelled) */
+  const int *premade;     /* per mount: a tree from skiff_rootfs_premake, or -1; may be NULL */
 };
+
+/* Parent, before the clone of a container with a user namespace: the
+   id-mapped bind mounts as detached trees.  Inside the user namespace
+   they could not be made any more (id-mapping a mount needs privilege
+   over its filesystem); the child only attaches them.  *TREES gets one
+   fd per mount, -1 for the others, or stays NULL when there are none.  */
+int skiff_rootfs_premake (const oci_config *config, const struct skiff_rootfs_opts *opts,
+                          int **trees, skiff_error_t *err);
+void skiff_rootfs_premade_free (int *trees, size_t n);
 
 /* Everything up to (not including) pivot_root.  Hooks createRuntime run
    between this and skiff_rootfs_pivot.  */

@@ -229,16 +229,32 @@ mnt_line() {
   [ "$(stat -c %u:%g "$HOSTSRC/file")" = "0:0" ]
 }
 
-@test "mounts: idmap in a container with a user namespace is a clear error" {
+@test "mounts: idmap in a container with a user namespace (its mappings, or the mount's)" {
+  # The id-mapped trees are made outside the user namespace and attached
+  # inside it.  Without mappings of its own, a mount takes the container's:
+  # host root's files are the container root's, and its writes are host
+  # root's; with its own, host 1000 shows as container 5:7 here.
+  chown 0:0 "$HOSTSRC/file"
+  echo two >"$HOSTSRC/sub/two"
+  chown 1000:1000 "$HOSTSRC/sub/two"
+  # The rootfs belongs to host root: the container's root cannot make them.
+  mkdir -p "$BUNDLE/rootfs/mnt/id" "$BUNDLE/rootfs/mnt/own"
   update_config '.linux.namespaces += [{type: "user"}]
     | .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
     | .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
-    | .mounts += [{destination: "/mnt/id", type: "bind", source: $s, options: ["bind", "idmap"],
-        uidMappings: [{containerID: 0, hostID: 1000, size: 10}],
-        gidMappings: [{containerID: 0, hostID: 1000, size: 10}]}]' --arg s "$HOSTSRC"
+    | .mounts += [{destination: "/mnt/id", type: "bind", source: $s, options: ["rbind", "idmap"]},
+                  {destination: "/mnt/own", type: "bind", source: ($s + "/sub"), options: ["bind", "ro", "idmap"],
+                   uidMappings: [{containerID: 1000, hostID: 100005, size: 1}],
+                   gidMappings: [{containerID: 1000, hostID: 100007, size: 1}]}]' --arg s "$HOSTSRC"
+  sh_args 'stat -c "%u:%g" /mnt/id/file /mnt/own/two; touch /mnt/id/new && echo wrote; touch /mnt/own/x 2>/dev/null || echo read-only'
   run skiff run -b "$BUNDLE" ct1
   echo "$output"
-  [ "$status" -ne 0 ]
-  [[ "$output" == *"mount \`/mnt/id\`: idmap mounts in a container with a user namespace are not supported"* ]]
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "0:0" ]
+  [ "${lines[1]}" = "5:7" ]
+  [ "${lines[2]}" = wrote ]
+  [ "${lines[3]}" = read-only ]
+  [ "$(stat -c %u:%g "$HOSTSRC/new")" = "0:0" ]
+  [ "$(stat -c %u:%g "$HOSTSRC/sub/two")" = "1000:1000" ]
   [ -z "$(ls -A "$ROOT")" ]
 }
