@@ -25,6 +25,8 @@
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -306,10 +308,13 @@ child_setup (struct job *j, char **exec_path, skiff_error_t *err)
   close_fd (&j->tty_sock[0]);
   skiff_exe_guard_child_start (j->plan.user_ns);
 
-  /* Id maps must exist before we act as root of a new user namespace, and
-     a cgroup namespace must be rooted at our final cgroup.  */
-  if ((j->plan.clone_flags & CLONE_NEWUSER)
-      || ((j->plan.unshare_flags & CLONE_NEWCGROUP) && ! j->placed))
+  /* Id maps must exist before we act as root of a new user namespace, a
+     cgroup namespace must be rooted at our final cgroup, and a pid 1 we
+     fork must not take this GO (it gets its own).  With a user namespace
+     of our own, the GO comes once its maps are written instead.  */
+  if (!(j->plan.unshare_flags & CLONE_NEWUSER)
+      && ((j->plan.clone_flags & CLONE_NEWUSER) || j->plan.fork_pid1
+          || ((j->plan.unshare_flags & CLONE_NEWCGROUP) && ! j->placed)))
     if (child_wait_go (j, err) < 0)
       return -1;
 
@@ -327,6 +332,20 @@ child_setup (struct job *j, char **exec_path, skiff_error_t *err)
   if (j->plan.unshare_flags & ~(uint64_t) CLONE_NEWUSER
       && unshare ((int) (j->plan.unshare_flags & ~(uint64_t) CLONE_NEWUSER)) < 0)
     return skiff_error_sys (err, "unshare namespaces");
+  if (j->plan.fork_pid1)
+    {
+      /* The new pid namespace is for our children: the container's pid 1
+         is the next one.  We report it to the parent and leave.  */
+      pid_t pid1 = fork ();
+      if (pid1 < 0)
+        return skiff_error_sys (err, "fork the container's pid 1");
+      if (pid1 > 0)
+        {
+          int ok = skiff_sync_send (j->sync[1], SYNC_PID, pid1, -1);
+          _exit (ok < 0 ? 1 : 0);
+        }
+      j->got_go = false; /* the parent's GO for us carries our pid */
+    }
 
   if (j->plan.user_ns)
     {
@@ -494,6 +513,30 @@ prepare (struct job *j, skiff_error_t *err)
   return 0;
 }
 
+/* The child forked the container's pid 1 (ns_plan.fork_pid1) and exits:
+   from now on J is about PID1, our child too, as we are a subreaper.  */
+static int
+adopt_pid1 (struct job *j, pid_t pid1, skiff_error_t *err)
+{
+  while (waitpid (j->pid, NULL, 0) < 0 && errno == EINTR)
+    ;
+  j->pid = pid1;
+  close_fd (&j->pidfd);
+  j->pidfd = (int) syscall (SYS_pidfd_open, pid1, 0);
+  if (j->pidfd < 0)
+    return skiff_error_sys (err, "pidfd_open %d", (int) pid1);
+  fcntl (j->pidfd, F_SETFD, FD_CLOEXEC);
+  /* The clone may have landed outside the cgroup; its fork then too.  */
+  if (j->cg && ! j->placed && skiff_cgroup_enter (j->cg, pid1, err) < 0)
+    return -1;
+  j->state.pid = pid1;
+  j->state.start_time = skiff_pid_start_time (pid1);
+  if (skiff_state_write (j->dirfd, &j->state, err) < 0)
+    return -1;
+  (void) skiff_sync_send (j->sync[0], SYNC_GO, pid1, -1); /* failed: see launch */
+  return 0;
+}
+
 static int
 parent_serve (struct job *j, skiff_error_t *err)
 {
@@ -543,6 +586,10 @@ parent_serve (struct job *j, skiff_error_t *err)
               break; /* the child is gone: read why */
             break;
           }
+        case SYNC_PID:
+          if (adopt_pid1 (j, m.pid, err) < 0)
+            return -1;
+          break;
         case SYNC_SECCOMP_FD:
           {
             cleanup_close int nfd = fd;
@@ -620,6 +667,10 @@ launch (struct job *j, skiff_error_t *err)
       if (skiff_rootfs_premake (j->config, &ropts, &j->premade, err) < 0)
         return -1;
     }
+  /* The pid 1 the child forks (ns_plan.fork_pid1) must come back to us
+     when the child exits, for `run` to wait for it.  */
+  if (j->plan.fork_pid1 && prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+    return skiff_error_sys (err, "prctl PR_SET_CHILD_SUBREAPER");
   j->pid = skiff_clone (j->plan.clone_flags, j->cg ? skiff_cgroup_dirfd (j->cg) : -1, &j->pidfd,
                         &j->placed, err);
   if (j->pid != 0)
@@ -652,8 +703,10 @@ launch (struct job *j, skiff_error_t *err)
   j->state.start_time = skiff_pid_start_time (j->pid);
   if (skiff_state_write (j->dirfd, &j->state, err) < 0)
     return -1;
-  if (! split_user && skiff_sync_send (j->sync[0], SYNC_GO, j->pid, -1) < 0)
-    return skiff_error_sys (err, "sync socket");
+  /* A child that already failed cannot take it, but has said why:
+     parent_serve reads that.  */
+  if (! split_user)
+    (void) skiff_sync_send (j->sync[0], SYNC_GO, j->pid, -1);
   /* The copy `exec`, `start` and `delete` read (the bundle may change).  */
   if (write_file_atomic_at (j->dirfd, "config.json", j->config_data, j->config_len, 0600, err) < 0)
     return -1;

@@ -23,6 +23,7 @@ enum sync_type
   SYNC_SECCOMP_FD,  /* child -> parent: seccomp listener fd (SCM_RIGHTS) */
   SYNC_READY,       /* child -> parent: about to wait for `start` */
   SYNC_ERROR,       /* child -> parent: errno + text */
+  SYNC_PID,         /* child -> parent: pid of the pid 1 it forked (ns_plan.fork_pid1) */
 };
 
 #define SYNC_TEXT_MAX 3072

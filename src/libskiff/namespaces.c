@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "utils.h"
@@ -67,6 +68,76 @@ skiff_ns_plan_close (struct skiff_ns_plan *plan)
 }
 
 int
+skiff_ns_helper_start (int userns_fd, int flags, struct skiff_ns_helper *h, skiff_error_t *err)
+{
+  int ready[2], hold[2];
+  char self[32] = "";
+  ssize_t n;
+
+  h->pid = -1;
+  h->hold = -1;
+  if (pipe2 (ready, O_CLOEXEC) < 0)
+    return skiff_error_sys (err, "pipe");
+  if (pipe2 (hold, O_CLOEXEC) < 0)
+    {
+      close (ready[0]), close (ready[1]);
+      return skiff_error_sys (err, "pipe");
+    }
+  h->pid = fork ();
+  if (h->pid < 0)
+    {
+      close (ready[0]), close (ready[1]), close (hold[0]), close (hold[1]);
+      return skiff_error_sys (err, "fork");
+    }
+  if (h->pid == 0)
+    {
+      /* Says its pid (as /proc numbers it: we may be in a pid namespace),
+         or nothing when the namespaces could not be made.  */
+      char c;
+      close (ready[0]);
+      close (hold[1]);
+      if ((userns_fd < 0 || setns (userns_fd, CLONE_NEWUSER) == 0) && unshare (flags) == 0)
+        {
+          n = readlink ("/proc/self", self, sizeof self - 1);
+          if (n > 0)
+            self[n] = '\0';
+        }
+      if (write (ready[1], self, strlen (self) + 1) < 0)
+        _exit (1);
+      (void) read (hold[0], &c, 1);
+      _exit (0);
+    }
+  close (ready[1]);
+  close (hold[0]);
+  h->hold = hold[1];
+  /* One write from the helper; read_all would wait for an EOF that the
+     helper, holding on to its namespaces, never sends.  */
+  do
+    n = read (ready[0], self, sizeof self - 1);
+  while (n < 0 && errno == EINTR);
+  close (ready[0]);
+  if (n <= 0 || self[0] == '\0')
+    {
+      skiff_ns_helper_end (h);
+      return skiff_error_make (err, EPERM, "create namespaces in a helper process");
+    }
+  snprintf (h->proc, sizeof h->proc, "/proc/%s", self);
+  return 0;
+}
+
+void
+skiff_ns_helper_end (struct skiff_ns_helper *h)
+{
+  if (h->hold >= 0)
+    close (h->hold);
+  h->hold = -1;
+  if (h->pid > 0)
+    while (waitpid (h->pid, NULL, 0) < 0 && errno == EINTR)
+      ;
+  h->pid = -1;
+}
+
+int
 skiff_ns_plan_init (const oci_linux *linux, struct skiff_ns_plan *plan, skiff_error_t *err)
 {
   uint64_t flags = 0, seen = 0;
@@ -119,10 +190,16 @@ skiff_ns_plan_init (const oci_linux *linux, struct skiff_ns_plan *plan, skiff_er
     {
       /* The new namespaces must belong to the user namespace the container
          ends up in, and joining others needs privileges we lose once in a
-         new user namespace: the child joins first, then unshares.  Only pid
-         and time (which apply to children) are created by the clone.  */
-      plan->clone_flags = flags & (CLONE_NEWPID | CLONE_NEWTIME);
-      plan->unshare_flags = flags & ~(uint64_t) (CLONE_NEWPID | CLONE_NEWTIME);
+         new user namespace: the child joins first, then unshares.  Only
+         time (made by us for its offsets) is created by the clone.  */
+      plan->clone_flags = flags & CLONE_NEWTIME;
+      plan->unshare_flags = flags & ~(uint64_t) CLONE_NEWTIME;
+      /* A pid namespace is owned by the user namespace of whoever makes
+         it; made by our clone it would be ours, and the container could
+         not even mount its /proc.  The child makes it after its user
+         namespace; unshare(CLONE_NEWPID) applies to children, so the
+         container's pid 1 is a child of the child.  */
+      plan->fork_pid1 = (flags & CLONE_NEWPID) != 0;
     }
   else
     {

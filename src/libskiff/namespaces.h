@@ -24,6 +24,8 @@ struct skiff_ns_plan
                                     right user namespace) */
   int join_fd[SKIFF_NS_COUNT];   /* fds of namespaces to join (setns), -1 if none */
   bool user_ns;                  /* the container gets a user namespace (new or joined) */
+  bool fork_pid1;                /* the child unshares the new pid namespace after its
+                                    user namespace, so it must fork the pid 1 */
   int own_pid_fd;                /* our pid namespace while we joined another, else -1 */
 };
 
@@ -46,6 +48,19 @@ int skiff_ns_join_child (struct skiff_ns_plan *plan, skiff_error_t *err);
 int skiff_ns_write_id_maps (pid_t pid, const oci_linux *linux, skiff_error_t *err);
 /* Parent side: write timens offsets of PID (before its first exec). */
 int skiff_ns_write_time_offsets (pid_t pid, const oci_linux *linux, skiff_error_t *err);
+
+/* A short-lived helper process that joins USERNS_FD (when >= 0), unshares
+   FLAGS and waits, so the parent can configure or open what it made
+   (H->proc is "/proc/PID" as the mounted /proc numbers it).  End it with
+   skiff_ns_helper_end once done.  */
+struct skiff_ns_helper
+{
+  pid_t pid;
+  int hold;      /* closing it lets the helper exit */
+  char proc[48];
+};
+int skiff_ns_helper_start (int userns_fd, int flags, struct skiff_ns_helper *h, skiff_error_t *err);
+void skiff_ns_helper_end (struct skiff_ns_helper *h);
 
 /* clone3 with FLAGS (namespaces and CLONE_PIDFD etc.), into CGROUP_FD when
    >= 0 (CLONE_INTO_CGROUP; falls back to plain clone if clone3 is not

@@ -6,6 +6,7 @@
 #include "rootfs.h"
 #include "rootfs-internal.h"
 #include "fs.h"
+#include "namespaces.h"
 #include "log.h"
 #include "utils.h"
 
@@ -184,72 +185,25 @@ write_map (const char *procpid, const char *file, oci_id_mapping **maps, size_t 
   return write_file_at (AT_FDCWD, path, buf, len, err);
 }
 
-/* A user namespace with these mappings, held by a short-lived child.  */
+/* A user namespace with these mappings.  */
 static int
 userns_with_maps (oci_id_mapping **uids, size_t n_uids, oci_id_mapping **gids, size_t n_gids,
                   skiff_error_t *err)
 {
-  int ready[2], hold[2];
-  if (pipe2 (ready, O_CLOEXEC) < 0)
-    return skiff_error_sys (err, "pipe");
-  if (pipe2 (hold, O_CLOEXEC) < 0)
-    {
-      close (ready[0]);
-      close (ready[1]);
-      return skiff_error_sys (err, "pipe");
-    }
-  pid_t pid = fork ();
-  if (pid < 0)
-    {
-      close (ready[0]), close (ready[1]), close (hold[0]), close (hold[1]);
-      return skiff_error_sys (err, "fork");
-    }
-  if (pid == 0)
-    {
-      /* The pid as the mounted /proc numbers it (we may be in a pid ns). */
-      char self[32] = "";
-      close (ready[0]);
-      close (hold[1]);
-      if (unshare (CLONE_NEWUSER) == 0)
-        {
-          ssize_t n = readlink ("/proc/self", self, sizeof self - 1);
-          if (n > 0)
-            self[n] = '\0';
-        }
-      if (write (ready[1], self, strlen (self) + 1) < 0)
-        _exit (1);
-      char c;
-      (void) read (hold[0], &c, 1);
-      _exit (0);
-    }
-  close (ready[1]);
-  close (hold[0]);
-  char self[32] = "";
-  /* one write from the child; read_all would wait for EOF, which the
-     child holding on to its namespace never sends */
-  ssize_t n;
-  do
-    n = read (ready[0], self, sizeof self - 1);
-  while (n < 0 && errno == EINTR);
-  close (ready[0]);
+  struct skiff_ns_helper h;
   int fd = -1;
-  if (n <= 0 || self[0] == '\0')
-    skiff_error_make (err, EPERM, "create a user namespace for the id mapping");
-  else
+
+  if (skiff_ns_helper_start (-1, CLONE_NEWUSER, &h, err) < 0)
+    return skiff_error_wrap (err, "user namespace for the id mapping");
+  if (write_map (h.proc, "uid_map", uids, n_uids, err) == 0
+      && write_map (h.proc, "gid_map", gids, n_gids, err) == 0)
     {
-      cleanup_free char *procpid = xasprintf ("/proc/%s", self);
-      if (write_map (procpid, "uid_map", uids, n_uids, err) == 0
-          && write_map (procpid, "gid_map", gids, n_gids, err) == 0)
-        {
-          cleanup_free char *ns = xasprintf ("%s/ns/user", procpid);
-          fd = open (ns, O_RDONLY | O_CLOEXEC);
-          if (fd < 0)
-            skiff_error_sys (err, "open `%s`", ns);
-        }
+      cleanup_free char *ns = xasprintf ("%s/ns/user", h.proc);
+      fd = open (ns, O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        skiff_error_sys (err, "open `%s`", ns);
     }
-  close (hold[1]);
-  while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
-    ;
+  skiff_ns_helper_end (&h);
   return fd;
 }
 

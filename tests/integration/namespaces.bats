@@ -134,6 +134,61 @@ ns_of() {
   [ "$(awk '/^Gid:/ {print $2}' /proc/$pid/status)" = 101000 ]
 }
 
+@test "namespaces: a pod member joins the infra's user namespace, with a pid namespace of its own" {
+  # As podman pods with a user namespace: the new pid namespace must belong
+  # to the joined user namespace (or /proc cannot be mounted), so the
+  # runtime's child makes it and forks the container's pid 1.
+  update_config '.linux.namespaces += [{"type": "user"}]
+    | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+  set_args /bin/skiff-test-helper sleep 100
+  skiff run -d -b "$BUNDLE" "$C1" </dev/null >/dev/null 2>&1
+  local infra
+  infra=$(container_pid "$C1")
+  update_config '.linux.namespaces = [.linux.namespaces[] | select(.type != "user")]
+    + [{"type": "user", "path": $u}] | del(.linux.uidMappings) | del(.linux.gidMappings)' \
+    --arg u "/proc/$infra/ns/user"
+  set_cmd /bin/sh -c 'cat /proc/self/uid_map; echo pid=$$; readlink /proc/self/ns/user; exit 7'
+  run skiff run -b "$BUNDLE" "$C2"
+  echo "$output"
+  [ "$status" -eq 7 ]
+  read -r a b c <<<"${lines[0]}"
+  [ "$a $b $c" = "0 100000 65536" ]
+  [ "${lines[1]}" = pid=1 ]
+  [ "${lines[2]}" = "$(readlink /proc/$infra/ns/user)" ]
+  # Detached: state holds the pid 1, and kill/delete reach it.
+  set_args /bin/skiff-test-helper sleep 100
+  skiff create -b "$BUNDLE" "$C2"
+  local pid
+  pid=$(container_pid "$C2")
+  [ "$(readlink /proc/$pid/ns/user)" = "$(readlink /proc/$infra/ns/user)" ]
+  [ "$(readlink /proc/$pid/ns/pid)" != "$(readlink /proc/$infra/ns/pid)" ]
+  grep -q '^NSpid:.*[[:space:]]1$' /proc/$pid/status
+  skiff start "$C2"
+  skiff kill "$C2" KILL
+  for _ in $(seq 50); do [ "$(skiff state "$C2" | jq -r .status)" = stopped ] && break; sleep 0.1; done
+  [ "$(skiff state "$C2" | jq -r .status)" = stopped ]
+  skiff delete "$C2"
+}
+
+@test "namespaces: a new user namespace with a joined network namespace still gets its pid 1 a /proc" {
+  set_args /bin/skiff-test-helper sleep 100
+  skiff run -d -b "$BUNDLE" "$C1" </dev/null >/dev/null 2>&1
+  local infra
+  infra=$(container_pid "$C1")
+  update_config '.linux.namespaces = [.linux.namespaces[] | select(.type != "network")]
+      + [{"type": "user"}, {"type": "network", "path": $n}]
+    | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]' \
+    --arg n "/proc/$infra/ns/net"
+  set_cmd /bin/sh -c 'echo pid=$$; readlink /proc/self/ns/net'
+  run skiff run -b "$BUNDLE" "$C2"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = pid=1 ]
+  [ "${lines[1]}" = "$(readlink /proc/$infra/ns/net)" ]
+}
+
 @test "namespaces: time namespace offsets" {
   update_config '.linux.namespaces += [{"type": "time"}]
     | .linux.timeOffsets = {"boottime": {"secs": 86400}, "monotonic": {"secs": 3600}}'
