@@ -199,14 +199,6 @@ job_init (struct job *j, struct skiff_context *ctx, bool run_mode)
 }
 
 static void
-close_fd (int *fd)
-{
-  if (*fd >= 0)
-    close (*fd);
-  *fd = -1;
-}
-
-static void
 job_release (struct job *j)
 {
   close_fd (&j->console_fd);

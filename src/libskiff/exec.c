@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -213,6 +214,7 @@ struct xjob
   int pidfd;         /* of the container's pid 1 */
   int child_flags;   /* namespaces joined by the child */
   bool user_ns;
+  bool fork_pid;     /* the child joins pid/time too, so it forks the process */
   int sync[2];
   int console_fd;
   int tty_sock[2];
@@ -228,6 +230,14 @@ exec_child_setup (struct xjob *x, char **path, skiff_error_t *err)
   if (x->child_flags && setns (x->pidfd, x->child_flags) < 0)
     return skiff_error_sys (err, "join the container's namespaces");
   close (x->pidfd);
+  if (x->fork_pid)
+    {
+      pid_t p = fork ();
+      if (p < 0)
+        return skiff_error_sys (err, "fork into the container's pid namespace");
+      if (p > 0)
+        _exit (skiff_sync_send (x->sync[1], SYNC_PID, p, -1) < 0 ? 1 : 0);
+    }
   if (x->user_ns)
     {
       if (setresgid (0, 0, 0) == 0)
@@ -265,6 +275,26 @@ exec_child_setup (struct xjob *x, char **path, skiff_error_t *err)
   return skiff_process_prepare_fds (x->ctx->preserve_fds, err);
 }
 
+
+/* The process PID in the container's cgroup (unless the clone put it
+   there), then execCPUAffinity.final, which the cgroup's cpuset may have
+   reset; the child waits for our GO before its execve.  */
+static int
+place (struct xjob *x, struct skiff_cgroup *cg, bool placed, pid_t pid,
+       const oci_cpu_affinity *aff, skiff_error_t *err)
+{
+  if (cg && ! placed && skiff_cgroup_enter (cg, pid, err) < 0)
+    return -1;
+  if (aff && aff->final && aff->final[0])
+    {
+      if (skiff_process_set_cpu_affinity (pid, aff->final, err) < 0)
+        return skiff_error_wrap (err, "process.execCPUAffinity.final");
+      /* A child that failed before waiting for this has said why: it is
+         read next, rather than a broken pipe reported.  */
+      (void) skiff_sync_send (x->sync[0], SYNC_GO, 0, -1);
+    }
+  return 0;
+}
 
 /* Hand FD (the exec'd process's seccomp notify fd; closed here) and the
    container's state to linux.seccomp.listenerPath.  */
@@ -343,8 +373,18 @@ exec_in (struct skiff_context *ctx, struct skiff_container *c, const struct skif
         own_time_ns = open ("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
       if (setns (x.pidfd, ns & (CLONE_NEWPID | CLONE_NEWTIME)) < 0)
         {
-          skiff_error_sys (err, "join the container's pid/time namespace");
-          goto out;
+          /* Without privilege of our own (rootless), only from inside the
+             container's user namespace: the child joins them with the
+             rest and forks the process (they apply to children).  */
+          if (errno != EPERM || ! x.user_ns)
+            {
+              skiff_error_sys (err, "join the container's pid/time namespace");
+              goto out;
+            }
+          x.fork_pid = true;
+          x.child_flags = ns;
+          close_fd (&own_pid_ns);
+          close_fd (&own_time_ns);
         }
     }
   if (c->state->cgroup_path && skiff_cgroup_open (c->state->cgroup_path, &cg, err) < 0)
@@ -378,6 +418,12 @@ exec_in (struct skiff_context *ctx, struct skiff_container *c, const struct skif
       skiff_error_wrap (err, "process.execCPUAffinity.initial");
       goto out;
     }
+  /* A process the child forks must come back to us once the child exits. */
+  if (x.fork_pid && prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+    {
+      skiff_error_sys (err, "prctl PR_SET_CHILD_SUBREAPER");
+      goto out;
+    }
   pid = skiff_clone (0, cg ? skiff_cgroup_dirfd (cg) : -1, &my_pidfd, &placed, err);
   if (pid != 0)
     {
@@ -407,27 +453,31 @@ exec_in (struct skiff_context *ctx, struct skiff_container *c, const struct skif
   x.sync[1] = -1;
   if (x.tty_sock[1] >= 0)
     close (x.tty_sock[1]), x.tty_sock[1] = -1;
-  if (cg && ! placed && skiff_cgroup_enter (cg, pid, err) < 0)
+  if (! x.fork_pid && place (&x, cg, placed, pid, aff, err) < 0)
     goto kill_child;
-  /* execCPUAffinity.final: in the cgroup now (whose cpuset may have reset
-     the affinity); the child waits for this before its execve.  */
-  if (aff && aff->final && aff->final[0])
-    {
-      if (skiff_process_set_cpu_affinity (pid, aff->final, err) < 0)
-        {
-          skiff_error_wrap (err, "process.execCPUAffinity.final");
-          goto kill_child;
-        }
-      /* A child that failed before waiting for this has said why: read
-         that below rather than report the broken pipe.  */
-      (void) skiff_sync_send (x.sync[0], SYNC_GO, 0, -1);
-    }
 
   /* EOF: the process exec'd (the socket is close-on-exec).  */
   for (;;)
     {
       int fd = -1;
       r = skiff_sync_recv (x.sync[0], &m, &fd);
+      if (r > 0 && m.type == SYNC_PID && x.fork_pid)
+        {
+          /* The child forked the process (fork_pid) and exits.  */
+          while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+          pid = m.pid;
+          close_fd (&my_pidfd);
+          my_pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
+          if (my_pidfd < 0)
+            {
+              skiff_error_sys (err, "pidfd_open %d", (int) pid);
+              goto kill_child;
+            }
+          if (place (&x, cg, placed, pid, aff, err) < 0)
+            goto kill_child;
+          continue;
+        }
       if (r <= 0 || m.type != SYNC_SECCOMP_FD)
         {
           if (fd >= 0)

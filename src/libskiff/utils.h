@@ -35,6 +35,13 @@ steal_pointer_ (void *pp)
 }
 #define steal_pointer(pp) steal_pointer_ (pp)
 
+/* Close *FD when open and mark it closed (what cleanup_close does).  */
+static inline void
+close_fd (int *fd)
+{
+  cleanup_closep (fd);
+}
+
 static inline int
 steal_fd (int *fd)
 {
