@@ -2,13 +2,16 @@
 # skiff's SELinux and AppArmor tests, run INSIDE the VM by
 # tests/vm/check-lsm.sh.  Debian's kernel boots with AppArmor by default
 # and with SELinux given `security=selinux`; this script tests whichever
-# of the two is active.  SELinux runs permissive with Debian's reference
-# policy (selinux-policy-default): labels are applied and every access is
-# judged (and logged) against them, but the policy has no rules for a
-# runtime started from the guest's kernel_t, so nothing is denied.
-# AppArmor runs in enforce mode with profiles written here.
+# of the two is active.  SELinux runs Debian's reference policy
+# (selinux-policy-default) with skiff-test.cil built in: permissive for
+# most tests (labels are applied and every access is judged and logged
+# against them; the reference policy has no rules for containers started
+# from the guest's kernel_t), enforcing for the one that uses the module's
+# container domain.  AppArmor runs in enforce mode with profiles written
+# here.
 #
-# Env: SKIFF (binary), SKIFF_TEST_HELPER (static payload), BUSYBOX.
+# Env: SKIFF (binary), SKIFF_TEST_HELPER (static payload), BUSYBOX,
+# SKIFF_SELINUX_POLICY (the policy check-lsm.sh built).
 . "$(dirname "$0")/vm-lib.sh"
 
 mountpoint -q /sys/kernel/security || mount -t securityfs securityfs /sys/kernel/security
