@@ -400,6 +400,25 @@ open_pathfd (struct skiff_cgroup *cg, skiff_error_t *err)
   return 0;
 }
 
+/* A cgroup that exists already may be taken over only when no process is
+   in it (another container's: its limits, pause and kill --all would be
+   shared) and it is not frozen (the container would never start).  */
+static int
+check_unused (struct skiff_cgroup *cg, skiff_error_t *err)
+{
+  cleanup_free char *ev = NULL;
+  unsigned long long populated = 0, frozen = 0;
+
+  if (skiff_cgroup_read (cg, "cgroup.events", &ev, NULL) < 0)
+    return 0; /* no cgroup.events (the root cgroup): nothing to tell */
+  if (skiff_cgroup_keyed_value (ev, "populated", &populated) == 0 && populated)
+    return skiff_error_plain (err, EBUSY, "already has processes in it (another container's?)");
+  if (skiff_cgroup_keyed_value (ev, "frozen", &frozen) == 0 && frozen)
+    return skiff_error_plain (err, EBUSY, "exists and is frozen");
+  skiff_debug ("cgroup %s already exists, empty: using it", cg->path);
+  return 0;
+}
+
 int
 skiff_cgroup_create (const oci_config *config, const char *id, enum skiff_cgroup_manager mgr,
                      struct skiff_cgroup **out, skiff_error_t *err)
@@ -444,10 +463,10 @@ skiff_cgroup_create (const oci_config *config, const char *id, enum skiff_cgroup
         }
       goto fail;
     }
-  if (!created)
-    skiff_debug ("cgroup %s already exists: joining it", cg->path);
   if (open_pathfd (cg, err) < 0)
     goto fail_rmdir;
+  if (!created && check_unused (cg, err) < 0)
+    goto fail;
   if (res && skiff_cgroup_apply_resources (cg, res, &skip, false, err) < 0)
     goto fail_rmdir;
   if (skiff_cgroup_apply_devices (cg, res, lnx, err) < 0)

@@ -130,6 +130,31 @@ hybrid() {
   [ ! -d "$V2$OWN/skiff-$ID" ]
 }
 
+@test "cgroup: another container's cgroup, or a frozen one, is not taken over" {
+  # Same id, another state root: the default cgroup path is the same.
+  set_args /bin/skiff-test-helper sleep 100
+  run_detached
+  local root2 cg
+  root2=$(mktemp -d /tmp/skiff-root.XXXXXX)
+  run "$SKIFF" --root "$root2" run -d -b "$BUNDLE" "$ID"
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"already has processes in it"* ]]
+  [ -z "$(ls -A "$root2")" ]
+  # The first container is untouched.
+  [ "$(container_status "$ID")" = running ]
+  skiff delete --force "$ID"
+  # An empty but frozen cgroup left at that path.
+  cg=$V2$OWN/skiff-$ID
+  mkdir -p "$cg" && echo 1 >"$cg/cgroup.freeze"
+  run "$SKIFF" --root "$root2" run -d -b "$BUNDLE" "$ID"
+  echo "$output"
+  rmdir "$cg"
+  rm -rf "$root2"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"frozen"* ]]
+}
+
 @test "cgroup: a memory limit without the memory controller is a clear error" {
   hybrid || skip "the memory controller is available here"
   update_config '.linux.resources.memory = {"limit": 33554432}'
