@@ -36,6 +36,7 @@ static const struct option exec_options[] = {
   { "preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS },
   { "process-label", required_argument, NULL, OPT_PROCESS_LABEL },
   { "apparmor", required_argument, NULL, OPT_APPARMOR },
+  { "additional-gids", required_argument, NULL, 'g' },
   { "cgroup", required_argument, NULL, OPT_IGNORED_ARG },
   { NULL, 0, NULL, 0 },
 };
@@ -44,7 +45,7 @@ struct exec_cli
 {
   struct skiff_context *ctx;
   struct skiff_exec_opts o;
-  size_t n_env, n_caps;
+  size_t n_env, n_caps, n_gids;
   const char *cmd;
 };
 
@@ -107,6 +108,12 @@ handle (int opt, const char *arg, void *data, skiff_error_t *err)
     case OPT_APPARMOR:
       c->o.apparmor = arg;
       break;
+    case 'g':
+      push (&c->o.additional_gids, &c->n_gids, arg);
+      break;
+    case OPT_IGNORED_ARG:
+      skiff_debug ("exec --%s `%s` ignored", "cgroup", arg);
+      break;
     default:
       break;
     }
@@ -120,7 +127,7 @@ skiff_cmd_exec (struct skiff_context *ctx, int argc, char **argv, skiff_error_t 
   bool help = false;
   int status = 0, first;
 
-  first = skiff_parse_options (argc, argv, "dte:u:", exec_options, handle, &c, &help, err);
+  first = skiff_parse_options (argc, argv, "dte:u:g:", exec_options, handle, &c, &help, err);
   if (first < 0)
     goto out_err;
   if (help)
@@ -143,9 +150,11 @@ skiff_cmd_exec (struct skiff_context *ctx, int argc, char **argv, skiff_error_t 
 out:
   free (c.o.env);
   free (c.o.caps);
+  free (c.o.additional_gids);
   return status;
 out_err:
   free (c.o.env);
   free (c.o.caps);
+  free (c.o.additional_gids);
   return -1;
 }

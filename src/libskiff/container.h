@@ -36,6 +36,7 @@ struct skiff_exec_opts
   bool no_new_privs;
   const char *process_label;
   const char *apparmor;
+  char **additional_gids;    /* --additional-gids, added (numbers) */
 };
 int skiff_container_exec (struct skiff_context *ctx, const struct skiff_exec_opts *opts, int *status,
                           skiff_error_t *err);

@@ -172,6 +172,18 @@ merge_process (oci_config *config, const struct skiff_exec_opts *o, skiff_error_
       p->user->additional_gids = NULL;
       p->user->additional_gids_len = 0;
     }
+  for (i = 0; o->additional_gids && o->additional_gids[i]; i++)
+    {
+      unsigned long long g;
+      if (parse_uint64 (o->additional_gids[i], &g) < 0 || g > UINT32_MAX)
+        return skiff_error_plain (err, EINVAL, "--additional-gids `%s`: not a group id",
+                                  o->additional_gids[i]);
+      if (p->user == NULL)
+        p->user = xmalloc0 (sizeof *p->user);
+      p->user->additional_gids = xrealloc (p->user->additional_gids,
+                                           (p->user->additional_gids_len + 1) * sizeof (uint32_t));
+      p->user->additional_gids[p->user->additional_gids_len++] = (uint32_t) g;
+    }
   if (o->caps && o->caps[0])
     {
       oci_capabilities *c = p->capabilities;

@@ -102,6 +102,10 @@ hybrid() {
   sleep 0.5
   b=$(cat "$c")
   [ "$a" = "$b" ]
+  # An exec would only freeze with it: refused.
+  run timeout 10 "$SKIFF" --root "$ROOT" exec "$ID" /bin/true
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"container is paused"* ]]
   run skiff resume "$ID"
   [ "$status" -eq 0 ]
   [ "$(container_status "$ID")" = running ]

@@ -68,6 +68,13 @@ host_ns() {
   run skiff exec -u 1000:1001 "$C1" /bin/sh -c 'id -u; id -g'
   [ "${lines[0]}" = 1000 ]
   [ "${lines[1]}" = 1001 ]
+  run skiff exec -u 1000:1001 -g 20 --additional-gids 30 "$C1" /bin/sh -c 'id -G'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = "1001 20 30" ]
+  run skiff exec -g abc "$C1" /bin/true
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"--additional-gids \`abc\`"* ]]
 }
 
 @test "exec: inherits process.env of the container" {
