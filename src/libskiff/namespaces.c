@@ -68,7 +68,7 @@ skiff_ns_plan_close (struct skiff_ns_plan *plan)
 }
 
 int
-skiff_ns_helper_start (int userns_fd, int flags, struct skiff_ns_helper *h, skiff_error_t *err)
+skiff_ns_helper_start (int flags, struct skiff_ns_helper *h, skiff_error_t *err)
 {
   int ready[2], hold[2];
   char self[32] = "";
@@ -96,7 +96,7 @@ skiff_ns_helper_start (int userns_fd, int flags, struct skiff_ns_helper *h, skif
       char c;
       close (ready[0]);
       close (hold[1]);
-      if ((userns_fd < 0 || setns (userns_fd, CLONE_NEWUSER) == 0) && unshare (flags) == 0)
+      if (unshare (flags) == 0)
         {
           n = readlink ("/proc/self", self, sizeof self - 1);
           if (n > 0)

@@ -49,9 +49,9 @@ int skiff_ns_write_id_maps (pid_t pid, const oci_linux *linux, skiff_error_t *er
 /* Parent side: write timens offsets of PID (before its first exec). */
 int skiff_ns_write_time_offsets (pid_t pid, const oci_linux *linux, skiff_error_t *err);
 
-/* A short-lived helper process that joins USERNS_FD (when >= 0), unshares
-   FLAGS and waits, so the parent can configure or open what it made
-   (H->proc is "/proc/PID" as the mounted /proc numbers it).  End it with
+/* A short-lived helper process that unshares FLAGS and waits, so the
+   parent can configure or open the namespaces it made (H->proc is
+   "/proc/PID" as the mounted /proc numbers it).  End it with
    skiff_ns_helper_end once done.  */
 struct skiff_ns_helper
 {
@@ -59,7 +59,7 @@ struct skiff_ns_helper
   int hold;      /* closing it lets the helper exit */
   char proc[48];
 };
-int skiff_ns_helper_start (int userns_fd, int flags, struct skiff_ns_helper *h, skiff_error_t *err);
+int skiff_ns_helper_start (int flags, struct skiff_ns_helper *h, skiff_error_t *err);
 void skiff_ns_helper_end (struct skiff_ns_helper *h);
 
 /* clone3 with FLAGS (namespaces and CLONE_PIDFD etc.), into CGROUP_FD when

@@ -193,7 +193,7 @@ userns_with_maps (oci_id_mapping **uids, size_t n_uids, oci_id_mapping **gids, s
   struct skiff_ns_helper h;
   int fd = -1;
 
-  if (skiff_ns_helper_start (-1, CLONE_NEWUSER, &h, err) < 0)
+  if (skiff_ns_helper_start (CLONE_NEWUSER, &h, err) < 0)
     return skiff_error_wrap (err, "user namespace for the id mapping");
   if (write_map (h.proc, "uid_map", uids, n_uids, err) == 0
       && write_map (h.proc, "gid_map", gids, n_gids, err) == 0)
