@@ -141,15 +141,23 @@ t_se_enforcing() {
     return 1
   cfg ".process.selinuxLabel = \"$l\" | .process.args = [\"sh\", \"-c\", \"cat /proc/self/attr/current; echo; cat /etc/secret || echo secret-denied\"]"
   dmesg -C
-  # Enforcing only for this run: the VM's own plumbing (9p) is not labelled.
+  # Enforcing only for these runs: the VM's own plumbing (9p) is not
+  # labelled.  run, then exec into a second container.
+  local ex
   echo 1 >/sys/fs/selinux/enforce
   out=$(sk --debug run -b "$B" se7 2>&1 </dev/null | tr -d '\0')
+  cfg '.process.args = ["sleep", "100"]'
+  if start_ct se8 sleep 100; then
+    ex=$(sk --debug exec se8 sh -c 'cat /proc/self/attr/current; echo; cat /etc/secret || echo secret-denied' 2>&1 | tr -d '\0')
+  fi
   echo 0 >/sys/fs/selinux/enforce
-  log "$(grep -v '^skiff: debug' <<<"$out" | tr '\n' ' ')"
-  log "exec stub: $(grep -c 'exec stub refused' <<<"$out") refusal(s); memfd entry points refused: $(dmesg | grep -c 'entrypoint.*path=2F6D656D6664')"
+  log "run: $(grep -v '^skiff: debug' <<<"$out" | tr '\n' ' ')"
+  log "exec: $(grep -v '^skiff: debug' <<<"${ex:-}" | tr '\n' ' ')"
+  log "exec stub: $(grep -c 'exec stub refused' <<<"$out${ex:-}") refusal(s); memfd entry points refused: $(dmesg | grep -c 'entrypoint.*path=2F6D656D6664')"
   [[ $out == *"$l"* ]] && [[ $out == *"Permission denied"*secret-denied* ]] &&
-    [[ $out != *topsecret* ]] && [[ $out != *"exec stub refused"* ]] &&
-    ! dmesg | grep -q 'entrypoint.*path=2F6D656D6664'
+    [[ ${ex:-} == *"$l"* ]] && [[ ${ex:-} == *"Permission denied"*secret-denied* ]] &&
+    [[ "$out${ex:-}" != *topsecret* ]] && [[ "$out${ex:-}" != *"exec stub refused"* ]] &&
+    ! dmesg | grep -q 'entrypoint.*path=2F6D656D6664' && finish_ct se8
 }
 
 t_se_apparmor_ignored() {
@@ -276,7 +284,7 @@ if [ $mode = selinux ]; then
   run_test "selinux: exec keeps the container's label, --process-label sets another" t_se_exec
   run_test "selinux: the kernel judges the container by its label (AVC)" t_se_avc
   run_test "selinux: unknown labels are refused before anything is set up" t_se_bad_labels
-  run_test "selinux: enforcing: the program is the entry point (skiff's exec stub stays), the policy holds" t_se_enforcing
+  run_test "selinux: enforcing: the program is the entry point (skiff's exec stub stays), the policy holds, for run and exec" t_se_enforcing
   run_test "selinux: apparmorProfile is ignored without AppArmor" t_se_apparmor_ignored
 else
   apparmor_setup || exit 1
