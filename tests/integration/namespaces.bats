@@ -165,6 +165,12 @@ ns_of() {
   [ "$(readlink /proc/$pid/ns/pid)" != "$(readlink /proc/$infra/ns/pid)" ]
   grep -q '^NSpid:.*[[:space:]]1$' /proc/$pid/status
   skiff start "$C2"
+  run skiff exec "$C2" /bin/sh -c 'readlink /proc/self/ns/pid; readlink /proc/self/ns/user; cat /proc/1/cmdline | tr "\\0" " "'
+  echo "exec: $output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "$(readlink /proc/$pid/ns/pid)" ]
+  [ "${lines[1]}" = "$(readlink /proc/$infra/ns/user)" ]
+  [[ "${lines[2]}" == "/bin/skiff-test-helper sleep 100"* ]]
   skiff kill "$C2" KILL
   for _ in $(seq 50); do [ "$(skiff state "$C2" | jq -r .status)" = stopped ] && break; sleep 0.1; done
   [ "$(skiff state "$C2" | jq -r .status)" = stopped ]
