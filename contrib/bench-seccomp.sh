@@ -32,17 +32,7 @@ trap 'rm -rf "$W"' EXIT
 mkdir -p "$W/b/rootfs/bin" "$W/b/rootfs/proc" "$W/b/rootfs/dev" "$W/b/rootfs/sys"
 cp "$HELPER" "$W/b/rootfs/bin/payload"
 (cd "$W/b" && "$SKIFF" spec)
-# docker-format profile -> OCI linux.seccomp for x86_64, without the rules
-# that depend on capabilities.
-jq '{defaultAction, defaultErrnoRet,
-     architectures: [.archMap[] | select(.architecture == "SCMP_ARCH_X86_64")
-                     | [.architecture] + .subArchitectures] | add,
-     syscalls: [.syscalls[]
-                | select((.includes.caps // []) == [] and (.excludes.caps // []) == [])
-                | select((.includes.arches // ["amd64"]) | index("amd64"))
-                | select((.excludes.arches // []) | index("amd64") | not)
-                | {names, action} + (if (.args // []) != [] then {args} else {} end)
-                  + (if .errnoRet then {errnoRet} else {} end)]}' "$PROFILE" >"$W/seccomp.json"
+jq -f "$here/seccomp-docker-to-oci.jq" "$PROFILE" >"$W/seccomp.json"
 jq --slurpfile s "$W/seccomp.json" \
   '.process.terminal = false | .process.args = ["/bin/payload", "true"] | .linux.seccomp = $s[0]' \
   "$W/b/config.json" >"$W/with.json"

@@ -404,17 +404,7 @@ EOF
 @test "seccomp: podman's default profile (containers-common) compiles and is enforced" {
   local prof=/usr/share/containers/seccomp.json
   [ -f "$prof" ] || skip "no $prof"
-  # docker-format profile -> OCI linux.seccomp for x86_64, leaving out the
-  # rules that depend on capabilities (the strict reading).
-  jq '{defaultAction, defaultErrnoRet,
-       architectures: [.archMap[] | select(.architecture == "SCMP_ARCH_X86_64")
-                       | [.architecture] + .subArchitectures] | add,
-       syscalls: [.syscalls[]
-                  | select((.includes.caps // []) == [] and (.excludes.caps // []) == [])
-                  | select((.includes.arches // ["amd64"]) | index("amd64"))
-                  | select((.excludes.arches // []) | index("amd64") | not)
-                  | {names, action} + (if (.args // []) != [] then {args} else {} end)
-                    + (if .errnoRet then {errnoRet} else {} end)]}' "$prof" >"$BUNDLE/seccomp.json"
+  jq -f "$SKIFF_SRCDIR/contrib/seccomp-docker-to-oci.jq" "$prof" >"$BUNDLE/seccomp.json"
   update_config '.linux.seccomp = $s[0]' --slurpfile s "$BUNDLE/seccomp.json"
   set_sh "mkdir /dev/shm/d && ls / >/dev/null && echo shell-ok; $PAYLOAD syscall mount /tmp; $PAYLOAD syscall nr 333; $PAYLOAD status Seccomp"
   run skiff run -b "$BUNDLE" ct1
