@@ -579,6 +579,10 @@ parent_serve (struct job *j, skiff_error_t *err)
             break;
           }
         case SYNC_PID:
+          /* Once, and only from a child that was to fork.  */
+          if (! j->plan.fork_pid1 || m.pid <= 0)
+            return skiff_error_plain (err, EPROTO, "sync socket: unexpected pid message");
+          j->plan.fork_pid1 = false;
           if (adopt_pid1 (j, m.pid, err) < 0)
             return -1;
           break;

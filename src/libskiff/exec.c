@@ -473,9 +473,10 @@ exec_in (struct skiff_context *ctx, struct skiff_container *c, const struct skif
     {
       int fd = -1;
       r = skiff_sync_recv (x.sync[0], &m, &fd);
-      if (r > 0 && m.type == SYNC_PID && x.fork_pid)
+      if (r > 0 && m.type == SYNC_PID && x.fork_pid && m.pid > 0)
         {
-          /* The child forked the process (fork_pid) and exits.  */
+          /* The child forked the process (fork_pid) and exits.  Once.  */
+          x.fork_pid = false;
           while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
             ;
           pid = m.pid;
