@@ -132,7 +132,7 @@ attach_tree (int tree, int targetfd, const struct skiff_mount_options *o, const 
              skiff_error_t *err)
 {
   if (move_mount (tree, "", targetfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-    return skiff_error_sys (err, "mount to %s", dest);
+    return skiff_error_sys (err, "move_mount to %s", dest);
   struct skiff_mount_options prop_only = { .propagation = o->propagation };
   return apply_attrs (tree, &prop_only, false, dest, err);
 }
@@ -145,7 +145,9 @@ skiff_bind_at (const char *src, int targetfd, const struct skiff_mount_options *
   cleanup_close int tree = skiff_bind_tree (src, o, m, linux, dest, err);
   if (tree < 0)
     return -1;
-  return attach_tree (tree, targetfd, o, dest, err);
+  if (attach_tree (tree, targetfd, o, dest, err) < 0)
+    return skiff_error_wrap (err, "bind %s", src);
+  return 0;
 }
 
 /* After mount(2) onto TARGETFD (the covered directory), find the new mount
