@@ -251,7 +251,6 @@ skiff_rootfs_premake (const oci_config *config, const struct skiff_rootfs_opts *
     {
       const oci_mount *m = config->mounts[i];
       struct skiff_mount_options o;
-      int fd = -1;
 
       if (m->destination == NULL || m->source == NULL
           || skiff_parse_mount_options (m->options, m->options_len, &o, err) < 0)
@@ -268,7 +267,7 @@ skiff_rootfs_premake (const oci_config *config, const struct skiff_rootfs_opts *
               for (size_t k = 0; k < config->mounts_len; k++)
                 trees[k] = -1;
             }
-          fd = skiff_bind_tree (src, &o, m, config->linux, m->destination, err);
+          int fd = skiff_bind_tree (src, &o, m, config->linux, m->destination, err);
           if (fd < 0)
             {
               skiff_mount_options_clear (&o);
