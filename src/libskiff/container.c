@@ -288,6 +288,7 @@ child_setup (struct job *j, char **exec_path, skiff_error_t *err)
     .new_cgroup_ns = (all & CLONE_NEWCGROUP) != 0,
     .new_ipc_ns = (all & CLONE_NEWIPC) != 0,
     .premade = j->premade,
+    .own_mount_ns = (all & CLONE_NEWNS) != 0,
   };
   struct sync_msg m;
   int notify_fd = -1, tty_out;
@@ -369,7 +370,8 @@ child_setup (struct job *j, char **exec_path, skiff_error_t *err)
   tty_out = j->console_fd >= 0 ? j->console_fd : j->tty_sock[1];
   if (proc->terminal && tty_out >= 0)
     {
-      if (skiff_terminal_setup (tty_out, proc, true, err) < 0)
+      /* /dev/console is a bind mount: only in a mount table of our own.  */
+      if (skiff_terminal_setup (tty_out, proc, ropts.own_mount_ns, err) < 0)
         return -1;
       close_fd (&j->console_fd);
       close_fd (&j->tty_sock[1]);
@@ -495,6 +497,8 @@ prepare (struct job *j, skiff_error_t *err)
       && ! (all & CLONE_NEWTIME))
     return skiff_error_plain (err, EINVAL, "linux.timeOffsets needs a new time namespace");
   if (skiff_process_validate (j->config, err) < 0)
+    return -1;
+  if (skiff_rootfs_validate (j->config, (all & CLONE_NEWNS) != 0, err) < 0)
     return -1;
 
   j->runtime_hooks = hooks_len (j->config->hooks, 0) > 0;

@@ -122,6 +122,20 @@ do_move_root (const char *rootfs, skiff_error_t *err)
   return 0;
 }
 
+/* In a mount namespace that is not the container's own: the root changes
+   for this process only.  */
+static int
+do_chroot (const char *rootfs, skiff_error_t *err)
+{
+  if (chdir (rootfs) < 0)
+    return skiff_error_sys (err, "chdir to rootfs `%s`", rootfs);
+  if (chroot (".") < 0)
+    return skiff_error_sys (err, "chroot `%s`", rootfs);
+  if (chdir ("/") < 0)
+    return skiff_error_sys (err, "chdir /");
+  return 0;
+}
+
 static int
 readonly_root (skiff_error_t *err)
 {
@@ -159,6 +173,10 @@ skiff_rootfs_pivot (const oci_config *config, const struct skiff_rootfs_opts *op
                     skiff_error_t *err)
 {
   const oci_linux *linux = config->linux;
+  /* Never pivot_root, move or remount in a mount table that is not ours:
+     it is the caller's (on a host, the whole machine's).  */
+  if (!opts->own_mount_ns)
+    return do_chroot (opts->rootfs, err);
   {
     cleanup_close int rootfd = open (opts->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (rootfd < 0)

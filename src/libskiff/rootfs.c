@@ -485,6 +485,49 @@ skiff_rootfs_propagation (const oci_config *config, unsigned long *out, skiff_er
   return 0;
 }
 
+/* FIELD is set in a config without a mount namespace of its own.  */
+static int
+needs_mount_ns (const char *field, skiff_error_t *err)
+{
+  return skiff_error_plain (err, EINVAL,
+                            "%s needs a new mount namespace: linux.namespaces has no `mount` "
+                            "entry without a path, and skiff does not mount in a mount "
+                            "namespace it did not create",
+                            field);
+}
+
+int
+skiff_rootfs_validate (const oci_config *config, bool own_mount_ns, skiff_error_t *err)
+{
+  const oci_linux *linux = config->linux;
+  if (own_mount_ns)
+    return 0;
+  /* Mounts, masks and a read-only root would change the caller's (or a
+     joined) mount table, and `delete` could not tell them from the
+     owner's own.  Devices: a node in the image's /dev outlives the
+     container, and in a user namespace each is a bind mount.  */
+  if (config->mounts_len > 0)
+    {
+      cleanup_free char *f = xasprintf ("mounts[0] (`%s`)", config->mounts[0]->destination
+                                                                ? config->mounts[0]->destination
+                                                                : "");
+      return needs_mount_ns (f, err);
+    }
+  if (config->root && config->root->readonly)
+    return needs_mount_ns ("root.readonly", err);
+  if (linux == NULL)
+    return 0;
+  if (linux->masked_paths_len > 0)
+    return needs_mount_ns ("linux.maskedPaths", err);
+  if (linux->readonly_paths_len > 0)
+    return needs_mount_ns ("linux.readonlyPaths", err);
+  if (linux->rootfs_propagation && linux->rootfs_propagation[0])
+    return needs_mount_ns ("linux.rootfsPropagation", err);
+  if (linux->devices_len > 0)
+    return needs_mount_ns ("linux.devices", err);
+  return 0;
+}
+
 int
 skiff_rootfs_prepare (const oci_config *config, const struct skiff_rootfs_opts *opts,
                       skiff_error_t *err)
@@ -497,6 +540,10 @@ skiff_rootfs_prepare (const oci_config *config, const struct skiff_rootfs_opts *
     return skiff_error_sys (err, "rootfs `%s`", rootfs);
   if (!S_ISDIR (st.st_mode))
     return skiff_error_make (err, ENOTDIR, "rootfs `%s`", rootfs);
+  /* Shared mount table: nothing to prepare (skiff_rootfs_validate made
+     sure nothing was asked for), skiff_rootfs_pivot only chroots.  */
+  if (!opts->own_mount_ns)
+    return 0;
 
   /* Host mounts become slaves so nothing mounted here reaches the host;
      only an explicit (r)shared keeps the copies peers of the host's.  */

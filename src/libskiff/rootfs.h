@@ -1,7 +1,9 @@
 /* skiff: the container's root filesystem: propagation, rootfs bind, every
    mount in order, devices, pivot_root, masked/readonly paths, readonly root.
    Mount destinations are resolved inside the rootfs without following
-   symlinks out of it.  Runs in the child, in its new mount namespace.  */
+   symlinks out of it.  Runs in the child, in its new mount namespace; in a
+   mount namespace skiff did not make, it only chroots (see
+   skiff_rootfs_validate).  */
 #ifndef SKIFF_ROOTFS_H
 #define SKIFF_ROOTFS_H
 
@@ -20,7 +22,15 @@ struct skiff_rootfs_opts
   const char *bundle;     /* relative bind sources are relative to it (NULL: cwd) */
   bool new_ipc_ns;        /* its mqueue is the container's alone (may be relabelled) */
   const int *premade;     /* per mount: a tree from skiff_rootfs_premake, or -1; may be NULL */
+  bool own_mount_ns;      /* a new mount namespace of ours; false: shared or joined,
+                             nothing is mounted, the root is entered with chroot */
 };
+
+/* Parent, before anything is created: without a mount namespace of its
+   own (OWN_MOUNT_NS false: none in linux.namespaces, or one joined by
+   path) the container may not change the mount table, which is not only
+   its own.  Refuses every field that would need a mount.  */
+int skiff_rootfs_validate (const oci_config *config, bool own_mount_ns, skiff_error_t *err);
 
 /* Parent, before the clone of a container with a user namespace: the
    id-mapped bind mounts as detached trees.  Inside the user namespace

@@ -1,0 +1,157 @@
+#!/usr/bin/env bats
+# The container's mount namespace and what may happen in it: a config
+# without a mount namespace of its own only chroots and leaves the caller's
+# root and mount table exactly as they were (every test of that runs in a
+# private mount namespace of its own, so a regression cannot reach the
+# machine's); procfs and sysfs only on a real directory; no full procfs
+# reachable with --no-pivot; createContainer hooks before pivot_root; mount
+# points below a read-only mount.
+
+load helpers
+
+setup() {
+  setup_bundle
+  HOLDER_PID=
+}
+
+teardown() {
+  [ -n "$HOLDER_PID" ] && kill -KILL "$HOLDER_PID" 2>/dev/null
+  [ -n "$HOLDER_PID" ] && wait "$HOLDER_PID" 2>/dev/null
+  teardown_bundle
+}
+
+# A config that needs nothing mounted: no mount namespace, no mounts,
+# masks, read-only root or devices.
+no_mount_ns_config() {
+  update_config 'del(.linux.namespaces[] | select(.type == "mount"))
+                 | .mounts = [] | del(.linux.maskedPaths) | del(.linux.readonlyPaths)
+                 | del(.linux.rootfsPropagation) | del(.linux.devices)
+                 | .root.readonly = false'
+}
+
+# in_private_ns 'SCRIPT': bash runs SCRIPT in a new mount namespace with
+# private propagation (the skiff function and the test's variables are
+# there).  Whatever skiff does to "its caller's" mounts stays in there.
+in_private_ns() {
+  unshare -m --propagation private bash -c "$(declare -f skiff snapshot); $1"
+}
+
+# What must not change: the mount table (ids, places, options), the root
+# and /usr/bin (device and inode), and what / lists.
+snapshot() {
+  cat /proc/self/mountinfo
+  stat -c '%d %i %n' / /usr/bin /usr/bin/env
+  ls -A /
+}
+
+@test "mountns: without a mount namespace, run chroots and the caller's root and mounts stay" {
+  no_mount_ns_config
+  set_args /bin/sh -c 'cat /etc/hostname; [ -x /bin/skiff-test-helper ] && echo payload; [ -e /usr/bin/env ] || echo no-host-env'
+  run in_private_ns '
+    snapshot >"$BUNDLE/before"
+    skiff run -b "$BUNDLE" ct1 || exit
+    snapshot >"$BUNDLE/after"
+    diff -u "$BUNDLE/before" "$BUNDLE/after" >&2'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  # The container saw its own rootfs as / ...
+  [ "${lines[0]}" = skiff-test ]
+  [ "${lines[1]}" = payload ]
+  [ "${lines[2]}" = no-host-env ]
+  [ "${#lines[@]}" -eq 3 ]
+  # ... and the state was removed.
+  [ -z "$(ls -A "$ROOT")" ]
+}
+
+@test "mountns: without a mount namespace, the container shares it and create/start/delete change nothing" {
+  no_mount_ns_config
+  set_args /bin/skiff-test-helper true
+  run in_private_ns '
+    snapshot >"$BUNDLE/before"
+    skiff create -b "$BUNDLE" ct1 </dev/null >"$BUNDLE/create.log" 2>&1 || { cat "$BUNDLE/create.log"; exit 1; }
+    pid=$(skiff state ct1 | jq -r .pid)
+    # the same mount namespace as ours, rooted at the rootfs
+    [ "$(readlink /proc/$pid/ns/mnt)" = "$(readlink /proc/self/ns/mnt)" ] || { echo "other mount ns"; exit 1; }
+    [ "$(readlink /proc/$pid/root)" = "$(realpath "$BUNDLE/rootfs")" ] || { echo "root $(readlink /proc/$pid/root)"; exit 1; }
+    snapshot >"$BUNDLE/created"
+    skiff start ct1 || exit
+    for i in $(seq 100); do [ "$(skiff state ct1 | jq -r .status)" = stopped ] && break; sleep 0.05; done
+    skiff delete ct1 || exit
+    snapshot >"$BUNDLE/after"
+    diff -u "$BUNDLE/before" "$BUNDLE/created" >&2 || exit
+    diff -u "$BUNDLE/before" "$BUNDLE/after" >&2'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ -z "$(ls -A "$ROOT")" ]
+}
+
+@test "mountns: without a mount namespace, fields that need mounts are refused before anything is made" {
+  local field expr
+  no_mount_ns_config
+  cp "$BUNDLE/config.json" "$BUNDLE/config.base"
+  for field in mounts root.readonly linux.maskedPaths linux.readonlyPaths linux.rootfsPropagation linux.devices; do
+    cp "$BUNDLE/config.base" "$BUNDLE/config.json"
+    case $field in
+      mounts) expr='.mounts = [{"destination": "/proc", "type": "proc", "source": "proc"}]' ;;
+      root.readonly) expr='.root.readonly = true' ;;
+      linux.maskedPaths) expr='.linux.maskedPaths = ["/proc/kcore"]' ;;
+      linux.readonlyPaths) expr='.linux.readonlyPaths = ["/proc/sys"]' ;;
+      linux.rootfsPropagation) expr='.linux.rootfsPropagation = "rslave"' ;;
+      linux.devices) expr='.linux.devices = [{"path": "/dev/null2", "type": "c", "major": 1, "minor": 3}]' ;;
+    esac
+    update_config "$expr"
+    run in_private_ns '
+      snapshot >"$BUNDLE/before"
+      if skiff create -b "$BUNDLE" ct1 </dev/null; then exit 99; fi
+      snapshot >"$BUNDLE/after"
+      diff -u "$BUNDLE/before" "$BUNDLE/after" >&2 || exit 98'
+    echo "$field: $output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"$field"*"needs a new mount namespace: linux.namespaces"* ]]
+    # nothing was created: no state, no cgroup
+    [ -z "$(ls -A "$ROOT")" ]
+    [ ! -e /sys/fs/cgroup/unified/"$(awk -F: '$1 == 0 {print $3}' /proc/self/cgroup)"/skiff-ct1 ]
+  done
+}
+
+@test "mountns: without a mount namespace, a create failing after the chroot changes nothing" {
+  no_mount_ns_config
+  set_args /no/such/program
+  run in_private_ns '
+    snapshot >"$BUNDLE/before"
+    if skiff create -b "$BUNDLE" ct1 </dev/null; then exit 99; fi
+    snapshot >"$BUNDLE/after"
+    diff -u "$BUNDLE/before" "$BUNDLE/after" >&2 || exit 98'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"/no/such/program"* ]]
+  [ -z "$(ls -A "$ROOT")" ]
+}
+
+@test "mountns: a mount namespace joined by path is not changed either" {
+  no_mount_ns_config
+  unshare -m --propagation private sleep 1000 &
+  HOLDER_PID=$!
+  # wait until the holder is in its own mount namespace
+  for i in $(seq 100); do
+    [ "$(readlink /proc/$HOLDER_PID/ns/mnt)" != "$(readlink /proc/self/ns/mnt)" ] && break
+    sleep 0.05
+  done
+  update_config '.linux.namespaces += [{"type": "mount", "path": $p}]' --arg p "/proc/$HOLDER_PID/ns/mnt"
+  set_args /bin/sh -c 'cat /etc/hostname'
+  cat /proc/$HOLDER_PID/mountinfo >"$BUNDLE/before"
+  run skiff run -b "$BUNDLE" ct1
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = skiff-test ]
+  cat /proc/$HOLDER_PID/mountinfo >"$BUNDLE/after"
+  diff -u "$BUNDLE/before" "$BUNDLE/after"
+
+  update_config '.linux.maskedPaths = ["/proc/kcore"]'
+  run skiff run -b "$BUNDLE" ct1
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"linux.maskedPaths needs a new mount namespace"* ]]
+  cat /proc/$HOLDER_PID/mountinfo >"$BUNDLE/after"
+  diff -u "$BUNDLE/before" "$BUNDLE/after"
+}
