@@ -364,6 +364,18 @@ child_setup (struct job *j, char **exec_path, skiff_error_t *err)
       if (skiff_sync_expect (j->sync[1], SYNC_HOOKS_DONE, &m, err) < 0)
         return -1;
     }
+  if (child_wait_go (j, err) < 0)
+    return -1;
+  /* createContainer: in the container's namespaces but before pivot_root,
+     so host paths (the bundle) still resolve; the cwd is the rootfs.  */
+  if (hooks && hooks->create_container_len > 0)
+    {
+      if (chdir (ropts.rootfs) < 0)
+        return skiff_error_sys (err, "chdir to rootfs `%s`", ropts.rootfs);
+      if (child_hooks (j, hooks->create_container, hooks->create_container_len,
+                       "createContainer", SKIFF_STATUS_CREATING, err) < 0)
+        return -1;
+    }
   if (skiff_rootfs_pivot (config, &ropts, err) < 0)
     return -1;
 
@@ -376,12 +388,6 @@ child_setup (struct job *j, char **exec_path, skiff_error_t *err)
       close_fd (&j->console_fd);
       close_fd (&j->tty_sock[1]);
     }
-
-  if (child_wait_go (j, err) < 0)
-    return -1;
-  if (hooks && child_hooks (j, hooks->create_container, hooks->create_container_len,
-                            "createContainer", SKIFF_STATUS_CREATING, err) < 0)
-    return -1;
 
   if (!j->ctx->no_new_keyring && skiff_security_label_keyring (j->sec, err) < 0)
     return -1;

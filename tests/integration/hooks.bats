@@ -19,9 +19,10 @@ unique_ids() {
   CT2=ct2-$$-$BATS_TEST_NUMBER
 }
 
-# Hooks of the runtime namespace append to $BUNDLE/rootfs/hooks.log; hooks
-# of the container namespace append to /hooks.log, the same file seen from
-# inside the container: one log shows the order across all stages.  Each
+# Hooks of the runtime namespace and createContainer (which runs before
+# pivot_root) append to $BUNDLE/rootfs/hooks.log; startContainer appends
+# to /hooks.log, the same file seen from inside the container: one log
+# shows the order across all stages.  Each
 # hook also keeps the state it read on stdin in <stage>.json.
 add_logging_hooks() {
   local log=$BUNDLE/rootfs/hooks.log
@@ -32,7 +33,7 @@ add_logging_hooks() {
     .hooks = {
       "prestart": [h("prestart"; $r)],
       "createRuntime": [h("createRuntime"; $r)],
-      "createContainer": [h("createContainer"; "")],
+      "createContainer": [h("createContainer"; $r)],
       "startContainer": [h("startContainer"; "")],
       "poststart": [h("poststart"; $r)],
       "poststop": [h("poststop"; $r)]}' --arg r "$BUNDLE/rootfs"

@@ -155,3 +155,22 @@ snapshot() {
   cat /proc/$HOLDER_PID/mountinfo >"$BUNDLE/after"
   diff -u "$BUNDLE/before" "$BUNDLE/after"
 }
+
+@test "mountns: createContainer hooks run in the container's namespaces before pivot_root, in the rootfs" {
+  update_config '.mounts += [{"destination": "/mnt/t", "type": "tmpfs", "source": "tmpfs"}]
+    | .hooks.createContainer = [{"path": "/bin/sh", "args": ["sh", "-c",
+        "b=$0; pwd -P >$b/cc.cwd; for n in mnt net; do readlink /proc/self/ns/$n; done >$b/cc.ns; cat $b/config.json >/dev/null && echo bundle >$b/cc.bundle; awk -v m=$b/rootfs/mnt/t \"\\$5 == m\" /proc/self/mountinfo >$b/cc.mnt",
+        $b]}]' --arg b "$BUNDLE"
+  set_args /bin/sh -c 'readlink /proc/self/ns/mnt; readlink /proc/self/ns/net'
+  run skiff run -b "$BUNDLE" ct1
+  echo "$output"
+  [ "$status" -eq 0 ]
+  # the bundle (a host path) was reachable, the cwd was the rootfs
+  [ "$(cat "$BUNDLE/cc.bundle")" = bundle ]
+  [ "$(cat "$BUNDLE/cc.cwd")" = "$(realpath "$BUNDLE/rootfs")" ]
+  # the container's mount and network namespaces, not ours
+  [ "$(cat "$BUNDLE/cc.ns")" = "$output" ]
+  [ "${lines[0]}" != "$(readlink /proc/self/ns/mnt)" ]
+  # the container's mounts were already there, at their place before pivot_root
+  [ -n "$(cat "$BUNDLE/cc.mnt")" ]
+}
