@@ -23,12 +23,12 @@ skiff_fd_path (int fd, char buf[SKIFF_FD_PATH_SIZE])
 }
 
 static int
-openat2_in_root (int rootfd, const char *path, int flags, mode_t mode)
+openat2_resolve (int rootfd, const char *path, int flags, mode_t mode, unsigned long long resolve)
 {
   struct open_how how = {
     .flags = (unsigned long long) (flags | O_CLOEXEC),
     .mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
-    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | resolve,
   };
   if (*path == '\0')
     path = ".";
@@ -40,6 +40,23 @@ openat2_in_root (int rootfd, const char *path, int flags, mode_t mode)
         continue;
       return fd;
     }
+}
+
+static int
+openat2_in_root (int rootfd, const char *path, int flags, mode_t mode)
+{
+  return openat2_resolve (rootfd, path, flags, mode, 0);
+}
+
+int
+skiff_open_in_root_nosymlinks (int rootfd, const char *path, int flags, skiff_error_t *err)
+{
+  int fd = openat2_resolve (rootfd, path, flags, 0, RESOLVE_NO_SYMLINKS);
+  if (fd < 0 && errno == ELOOP)
+    return skiff_error_make (err, ELOOP, "`%s` is a symlink or goes through one", path);
+  if (fd < 0)
+    return skiff_error_sys (err, "open `%s`", path);
+  return fd;
 }
 
 int

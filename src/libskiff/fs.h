@@ -16,6 +16,9 @@
    Returns the fd or <0.  */
 int skiff_open_in_root (int rootfd, const char *path, int flags, mode_t mode, skiff_error_t *err);
 
+/* The same, but no component of PATH may be a symlink (ELOOP).  */
+int skiff_open_in_root_nosymlinks (int rootfd, const char *path, int flags, skiff_error_t *err);
+
 /* mkdir -p PATH inside ROOTFD (a dangling symlink on the way is followed
    and its target created, inside ROOTFD).  Returns an O_PATH|O_DIRECTORY fd
    of the directory.  */

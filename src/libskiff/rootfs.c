@@ -327,6 +327,34 @@ data_add (char *data, const char *opt)
   return r;
 }
 
+/* procfs and sysfs go on an ordinary directory only: through a symlinked
+   /proc an image could choose where the files LSM labels are set through
+   (/proc/self/attr) end up.  Checked before the mount point is made
+   (TARGET -1: a missing DEST is fine) and after (DEST must still be
+   TARGET).  */
+static int
+check_plain_mount_point (int rootfd, const char *dest, const char *type, int target,
+                         skiff_error_t *err)
+{
+  cleanup_error skiff_error_t tmp = NULL;
+  cleanup_close int fd = skiff_open_in_root_nosymlinks (rootfd, dest, O_PATH, &tmp);
+  if (fd < 0 && target < 0 && skiff_error_errno (&tmp) == ENOENT)
+    return 0;
+  if (fd < 0)
+    {
+      *err = steal_pointer (&tmp);
+      return skiff_error_wrap (err, "mount %s to %s: procfs and sysfs are mounted only on a directory",
+                               type, dest);
+    }
+  struct stat a, b;
+  if (target >= 0 && (fstat (fd, &a) < 0 || fstat (target, &b) < 0))
+    return skiff_error_sys (err, "mount %s to %s: stat", type, dest);
+  if (target >= 0 && (a.st_dev != b.st_dev || a.st_ino != b.st_ino))
+    return skiff_error_make (err, EXDEV, "mount %s to %s: mount point changed while being set up",
+                             type, dest);
+  return 0;
+}
+
 static int
 do_fs_mount (struct skiff_rootfs_ctx *ctx, const oci_mount *m, struct skiff_mount_options *o,
              skiff_error_t *err)
@@ -364,9 +392,14 @@ do_fs_mount (struct skiff_rootfs_ctx *ctx, const oci_mount *m, struct skiff_moun
       return apply_attrs (fd, o, false, dest, err);
     }
 
+  bool kernel_fs = strcmp (type, "proc") == 0 || strcmp (type, "sysfs") == 0;
+  if (kernel_fs && check_plain_mount_point (ctx->rootfd, dest, type, -1, err) < 0)
+    return -1;
   cleanup_close int target = skiff_mkdir_in_root (ctx->rootfd, dest, 0755, err);
   if (target < 0)
     return skiff_error_wrap (err, "mount %s to %s", type, dest);
+  if (kernel_fs && check_plain_mount_point (ctx->rootfd, dest, type, target, err) < 0)
+    return -1;
 
   int r = skiff_mount_fs_at (ctx->rootfd, target, source, type, o, data, dest, err);
   if (r < 0 && skiff_error_errno (err) == EPERM)

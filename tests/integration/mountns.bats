@@ -174,3 +174,37 @@ snapshot() {
   # the container's mounts were already there, at their place before pivot_root
   [ -n "$(cat "$BUNDLE/cc.mnt")" ]
 }
+
+@test "mountns: procfs and sysfs are not mounted on a symlink" {
+  local d
+  for d in proc sys; do
+    rm -rf "$BUNDLE/rootfs/$d" "$BUNDLE/rootfs/elsewhere"
+    mkdir -p "$BUNDLE/rootfs/elsewhere"
+    ln -s elsewhere "$BUNDLE/rootfs/$d"
+    run skiff run -b "$BUNDLE" ct1
+    echo "$output"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"to /$d: procfs and sysfs are mounted only on a directory: \`/$d\` is a symlink"* ]]
+    # nothing was mounted through it, and nothing is left
+    [ -z "$(ls -A "$BUNDLE/rootfs/elsewhere")" ]
+    [ -z "$(ls -A "$ROOT")" ]
+    rm "$BUNDLE/rootfs/$d"
+    mkdir "$BUNDLE/rootfs/$d"
+  done
+  # a symlink further up the path counts too
+  mkdir -p "$BUNDLE/rootfs/real/p"
+  ln -s real "$BUNDLE/rootfs/link"
+  update_config '.mounts += [{"destination": "/link/p", "type": "proc", "source": "proc"}]'
+  run skiff run -b "$BUNDLE" ct1
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"mount proc to /link/p: procfs and sysfs are mounted only on a directory"* ]]
+  # and on an ordinary directory they are mounted
+  update_config '.mounts[-1].destination = "/real/p"'
+  set_args /bin/sh -c 'cat /real/p/self/comm; ls /sys/kernel >/dev/null && echo sys'
+  run skiff run -b "$BUNDLE" ct1
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = cat ]
+  [ "${lines[1]}" = sys ]
+}
