@@ -39,6 +39,10 @@ int skiff_reopen_mount (int rootfd, int targetfd, const char *dest, skiff_error_
 
 /* rootfs-special.c */
 int skiff_make_parent_private (const char *rootfs, skiff_error_t *err);
+/* --no-pivot keeps the mounts outside ROOTFS in the namespace: detach (or
+   cover) every procfs and sysfs among them, or a process of the container
+   with CAP_SYS_ADMIN could mount a fresh, unmasked one.  */
+int skiff_detach_outer_kernel_fs (const char *rootfs, skiff_error_t *err);
 int skiff_mount_cgroup (struct skiff_rootfs_ctx *ctx, const oci_mount *m,
                         const struct skiff_mount_options *o, skiff_error_t *err);
 int skiff_idmap_tree (int treefd, const struct skiff_mount_options *o, const oci_mount *m,

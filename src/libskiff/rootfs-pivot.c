@@ -111,6 +111,8 @@ do_pivot_root (const char *rootfs, skiff_error_t *err)
 static int
 do_move_root (const char *rootfs, skiff_error_t *err)
 {
+  if (skiff_detach_outer_kernel_fs (rootfs, err) < 0)
+    return skiff_error_wrap (err, "--no-pivot");
   if (chdir (rootfs) < 0)
     return skiff_error_sys (err, "chdir to rootfs `%s`", rootfs);
   if (mount (rootfs, "/", NULL, MS_MOVE, NULL) < 0)

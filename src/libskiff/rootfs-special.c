@@ -15,6 +15,7 @@
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -43,6 +44,7 @@ unescape_octal (char *s)
 /* One line of /proc/self/mountinfo, split in place.  */
 struct mountinfo_line
 {
+  int id, parent;
   char *mountpoint;
   char *optional; /* "shared:1 master:2" */
   char *fstype;
@@ -57,6 +59,8 @@ split_mountinfo (char *line, struct mountinfo_line *out)
     fields[i] = tok;
   if (tok == NULL)
     return false;
+  out->id = atoi (fields[0]);
+  out->parent = atoi (fields[1]);
   out->mountpoint = fields[4];
   unescape_octal (out->mountpoint);
   /* optional fields until " - " */
@@ -111,6 +115,80 @@ skiff_make_parent_private (const char *rootfs, skiff_error_t *err)
   if (best && needs_private && mount (NULL, best, NULL, MS_PRIVATE, NULL) < 0)
     return skiff_error_sys (err, "make `%s` private", best);
   return 0;
+}
+
+/* One procfs or sysfs mount outside ROOTFS (a realpath) that is not in
+   DONE, the last one listed (the topmost, or a child before its parent),
+   and the mount point of its parent.  Returns false when there is none.  */
+static bool
+next_outer_kernel_fs (char *info, const char *rootfs, const int *done, size_t n_done,
+                      char **mountpoint, char **parent_mountpoint, int *id)
+{
+  int parent = -1;
+  *mountpoint = *parent_mountpoint = NULL;
+  char *save = NULL;
+  for (char *line = strtok_r (info, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    {
+      struct mountinfo_line mi;
+      if (!split_mountinfo (line, &mi))
+        continue;
+      if (mi.id == parent)
+        {
+          free (*parent_mountpoint);
+          *parent_mountpoint = xstrdup (mi.mountpoint);
+        }
+      if ((strcmp (mi.fstype, "proc") != 0 && strcmp (mi.fstype, "sysfs") != 0)
+          || is_under (mi.mountpoint, rootfs))
+        continue;
+      bool seen = false;
+      for (size_t k = 0; k < n_done && !seen; k++)
+        seen = done[k] == mi.id;
+      if (seen)
+        continue;
+      free (*mountpoint);
+      free (*parent_mountpoint);
+      *mountpoint = xstrdup (mi.mountpoint);
+      *parent_mountpoint = NULL;
+      *id = mi.id;
+      parent = mi.parent;
+    }
+  return *mountpoint != NULL;
+}
+
+int
+skiff_detach_outer_kernel_fs (const char *rootfs, skiff_error_t *err)
+{
+  char real[PATH_MAX];
+  if (realpath (rootfs, real) == NULL)
+    return skiff_error_sys (err, "rootfs `%s`", rootfs);
+  /* Held open: /proc itself may be among what goes.  */
+  cleanup_close int self = open ("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (self < 0)
+    return skiff_error_sys (err, "open /proc/self");
+  cleanup_free int *done = NULL;
+  size_t n_done = 0;
+  for (;;)
+    {
+      cleanup_free char *info = NULL, *mp = NULL, *parent_mp = NULL;
+      int id;
+      if (read_file_at (self, "mountinfo", &info, NULL, err) < 0)
+        return -1;
+      if (!next_outer_kernel_fs (info, real, done, n_done, &mp, &parent_mp, &id))
+        return 0;
+      /* An unmount below a shared mount would reach its peers (the host's
+         with rootfsPropagation shared): the parent becomes a slave.  */
+      if (parent_mp && mount (NULL, parent_mp, NULL, MS_SLAVE, NULL) < 0)
+        return skiff_error_sys (err, "make `%s` a slave", parent_mp);
+      if (umount2 (mp, MNT_DETACH) == 0)
+        continue;
+      /* Locked (inherited into a user namespace): cover it instead, so
+         that it counts as masked in namespaces made below this one.  */
+      if (mount ("tmpfs", mp, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0")
+          < 0)
+        return skiff_error_sys (err, "hide `%s` outside the rootfs", mp);
+      done = xrealloc (done, (n_done + 1) * sizeof *done);
+      done[n_done++] = id;
+    }
 }
 
 /* The cgroup2 hierarchy of the host and this process's place in it.  */

@@ -208,3 +208,25 @@ snapshot() {
   [ "${lines[0]}" = cat ]
   [ "${lines[1]}" = sys ]
 }
+
+# A process with CAP_SYS_ADMIN makes a user and mount namespace of its own
+# (where the mounts it inherits are locked) and tries a fresh procfs: the
+# kernel allows it only when a fully visible procfs is in its mount
+# namespace.  With pivot_root the host's is detached; with --no-pivot it
+# must be too.
+fresh_proc_script='unshare -m -r -p -f sh -c "mount -t tmpfs none /mnt && echo tmpfs-ok; mount -t proc none /mnt && echo proc-mounted"'
+
+@test "mountns: --no-pivot leaves no full procfs to mount a fresh one from" {
+  update_config '.process.capabilities |= with_entries(.value += ["CAP_SYS_ADMIN"]) | del(.linux.seccomp)'
+  set_args /bin/sh -c "$fresh_proc_script"
+  local mode
+  for mode in --no-pivot ""; do
+    run skiff run $mode -b "$BUNDLE" ct1
+    echo "${mode:-pivot_root}: $output"
+    # mounting as such works in there (a tmpfs)...
+    [[ "$output" == *tmpfs-ok* ]]
+    # ...a procfs does not
+    [[ "$output" == *"mount: permission denied"* ]]
+    [[ "$output" != *proc-mounted* ]]
+  done
+}
