@@ -18,6 +18,13 @@ struct skiff_rootfs_ctx
   int rootfd;              /* O_PATH of the rootfs mount */
   bool dev_bound;          /* /dev is a bind mount from the config */
   bool with_proc;          /* the config mounts /proc */
+  size_t current;          /* index in config->mounts of the mount being made */
+  struct skiff_late_ro
+  {
+    int fd;                /* the mount, made read-only once all below it exists */
+    const char *dest;
+  } *late_ro;
+  size_t n_late_ro;
 };
 
 /* rootfs.c */

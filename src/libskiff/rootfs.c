@@ -355,6 +355,44 @@ check_plain_mount_point (int rootfd, const char *dest, const char *type, int tar
   return 0;
 }
 
+/* PATH is strictly below DIR ("/dev/pts" below "/dev" or "/").  */
+static bool
+path_below (const char *path, const char *dir)
+{
+  for (;;)
+    {
+      while (*path == '/')
+        path++;
+      while (*dir == '/')
+        dir++;
+      if (*dir == '\0')
+        return *path != '\0';
+      size_t n = strcspn (dir, "/");
+      if (strncmp (path, dir, n) != 0 || (path[n] != '/' && path[n] != '\0'))
+        return false;
+      path += n;
+      dir += n;
+    }
+}
+
+/* A read-only mount that is still written to while the rootfs is made:
+   mount points of later mounts below it, /dev's device nodes, the copy of
+   tmpcopyup.  */
+static bool
+written_below (const struct skiff_rootfs_ctx *ctx, const char *dest,
+               const struct skiff_mount_options *o)
+{
+  if (o->tmpcopyup || skiff_path_is (dest, "/dev"))
+    return true;
+  for (size_t k = ctx->current + 1; k < ctx->config->mounts_len; k++)
+    {
+      const char *d = ctx->config->mounts[k]->destination;
+      if (d && path_below (d, dest))
+        return true;
+    }
+  return false;
+}
+
 static int
 do_fs_mount (struct skiff_rootfs_ctx *ctx, const oci_mount *m, struct skiff_mount_options *o,
              skiff_error_t *err)
@@ -401,7 +439,14 @@ do_fs_mount (struct skiff_rootfs_ctx *ctx, const oci_mount *m, struct skiff_moun
   if (kernel_fs && check_plain_mount_point (ctx->rootfd, dest, type, target, err) < 0)
     return -1;
 
-  int r = skiff_mount_fs_at (ctx->rootfd, target, source, type, o, data, dest, err);
+  /* Such a mount is made read-write and turned read-only at the end of
+     skiff_rootfs_prepare (late_ro).  */
+  struct skiff_mount_options rw = *o;
+  bool late_ro = (o->flags & MS_RDONLY) && written_below (ctx, dest, o);
+  if (late_ro)
+    rw.flags &= ~(unsigned long) MS_RDONLY;
+  const struct skiff_mount_options *first = late_ro ? &rw : o;
+  int r = skiff_mount_fs_at (ctx->rootfd, target, source, type, first, data, dest, err);
   if (r < 0 && skiff_error_errno (err) == EPERM)
     {
       /* Filesystems a user namespace cannot mount without owning the
@@ -430,7 +475,7 @@ do_fs_mount (struct skiff_rootfs_ctx *ctx, const oci_mount *m, struct skiff_moun
       for (char *tok = strtok (data, ","); tok; tok = strtok (NULL, ","))
         if (strncmp (tok, "gid=", 4) != 0)
           nogid = data_add (nogid, tok);
-      r = skiff_mount_fs_at (ctx->rootfd, target, source, type, o, nogid, dest, err);
+      r = skiff_mount_fs_at (ctx->rootfd, target, source, type, first, nogid, dest, err);
     }
   /* A shared IPC namespace's mqueue belongs to others: leave its label.  */
   if (r == 0 && ctx->mount_label && strcmp (type, "mqueue") == 0 && ctx->opts->new_ipc_ns)
@@ -448,6 +493,14 @@ do_fs_mount (struct skiff_rootfs_ctx *ctx, const oci_mount *m, struct skiff_moun
       if (mnt < 0)
         return mnt;
       r = skiff_tmpcopyup (target, mnt, dest, err);
+    }
+  if (r == 0 && late_ro)
+    {
+      int mnt = skiff_reopen_mount (ctx->rootfd, target, dest, err);
+      if (mnt < 0)
+        return mnt;
+      ctx->late_ro = xrealloc (ctx->late_ro, (ctx->n_late_ro + 1) * sizeof *ctx->late_ro);
+      ctx->late_ro[ctx->n_late_ro++] = (struct skiff_late_ro) { .fd = mnt, .dest = dest };
     }
   return r;
 }
@@ -612,11 +665,21 @@ skiff_rootfs_prepare (const oci_config *config, const struct skiff_rootfs_opts *
 
   int r = 0;
   for (size_t i = 0; r == 0 && i < config->mounts_len; i++)
-    r = do_mount (&ctx, config->mounts[i], i, err);
+    {
+      ctx.current = i;
+      r = do_mount (&ctx, config->mounts[i], i, err);
+    }
   /* A /dev bound from the host already has its devices.  */
   if (r == 0 && !ctx.dev_bound)
     r = skiff_devices_setup (ctx.rootfd, config, opts->user_ns, opts->console, ctx.with_proc,
                              err);
+  for (size_t k = 0; k < ctx.n_late_ro; k++)
+    {
+      if (r == 0 && skiff_mount_setattr_fd (ctx.late_ro[k].fd, MOUNT_ATTR_RDONLY, 0, 0, false) < 0)
+        r = skiff_error_sys (err, "make `%s` read-only", ctx.late_ro[k].dest);
+      close (ctx.late_ro[k].fd);
+    }
+  free (ctx.late_ro);
   close (ctx.rootfd);
   return r;
 }

@@ -230,3 +230,20 @@ fresh_proc_script='unshare -m -r -p -f sh -c "mount -t tmpfs none /mnt && echo t
     [[ "$output" != *proc-mounted* ]]
   done
 }
+
+@test "mountns: mount points below a read-only tmpfs on /dev are made before it becomes read-only" {
+  # /dev/pts, /dev/shm and /dev/mqueue come after /dev in the config
+  update_config '.mounts |= map(if .destination == "/dev" then .options += ["ro"] else . end)'
+  set_args /bin/sh -c 'touch /dev/x 2>&1; [ -c /dev/null ] && echo >/dev/null && echo null-ok; [ -c /dev/pts/ptmx ] && echo pts-ok; cat /proc/self/mountinfo'
+  run skiff run -b "$BUNDLE" ct1
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "${lines[0]}" == *"Read-only file system"* ]]
+  [ "${lines[1]}" = null-ok ]
+  [ "${lines[2]}" = pts-ok ]
+  # /dev read-only, the mounts below it as they were asked for
+  [[ "$(echo "$output" | awk '$5 == "/dev"')" == *" ro,"* ]]
+  [[ "$(echo "$output" | awk '$5 == "/dev/pts"')" == *" rw,"* ]]
+  [[ "$(echo "$output" | awk '$5 == "/dev/shm"')" == *" rw,"* ]]
+  [ -n "$(echo "$output" | awk '$5 == "/dev/mqueue"')" ]
+}
