@@ -27,6 +27,7 @@
 #include "log.h"
 #include "namespaces.h"
 #include "process.h"
+#include "rootfs.h"
 #include "security.h"
 #include "terminal.h"
 #include "utils.h"
@@ -224,6 +225,7 @@ struct xjob
   oci_config *config;
   struct skiff_security *sec;
   int pidfd;         /* of the container's pid 1 */
+  int rootfd;        /* its root when it is only a chroot (no mount namespace of its own) */
   int child_flags;   /* namespaces joined by the child */
   bool user_ns;
   bool fork_pid;     /* the child joins pid/time too, so it forks the process */
@@ -242,6 +244,8 @@ exec_child_setup (struct xjob *x, char **path, skiff_error_t *err)
   if (x->child_flags && setns (x->pidfd, x->child_flags) < 0)
     return skiff_error_sys (err, "join the container's namespaces");
   close (x->pidfd);
+  if (x->rootfd >= 0 && skiff_rootfs_chroot_fd (x->rootfd, err) < 0)
+    return -1;
   if (x->fork_pid)
     {
       pid_t p = fork ();
@@ -326,7 +330,7 @@ static int
 exec_in (struct skiff_context *ctx, struct skiff_container *c, const struct skiff_exec_opts *o,
          int *status, skiff_error_t *err)
 {
-  struct xjob x = { .ctx = ctx, .pidfd = -1, .sync = { -1, -1 }, .console_fd = -1,
+  struct xjob x = { .ctx = ctx, .pidfd = -1, .rootfd = -1, .sync = { -1, -1 }, .console_fd = -1,
                     .tty_sock = { -1, -1 } };
   struct skiff_cgroup *cg = NULL;
   cleanup_close int my_pidfd = -1;
@@ -370,6 +374,17 @@ exec_in (struct skiff_context *ctx, struct skiff_container *c, const struct skif
     {
       skiff_error_plain (err, ESRCH, "the container is not running");
       goto out;
+    }
+  if (! skiff_ns_own_mount (x.config->linux))
+    {
+      char path[48];
+      snprintf (path, sizeof path, "/proc/%d/root", (int) c->state->pid);
+      x.rootfd = open (path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (x.rootfd < 0)
+        {
+          skiff_error_sys (err, "open the container's root `%s`", path);
+          goto out;
+        }
     }
   ns = config_ns_flags (x.config);
   x.user_ns = (ns & CLONE_NEWUSER) != 0;
@@ -543,6 +558,8 @@ kill_child:
 out:
   if (x.pidfd >= 0)
     close (x.pidfd);
+  if (x.rootfd >= 0)
+    close (x.rootfd);
   for (int i = 0; i < 2; i++)
     {
       if (x.sync[i] >= 0)

@@ -212,6 +212,15 @@ skiff_ns_plan_init (const oci_linux *linux, struct skiff_ns_plan *plan, skiff_er
   return 0;
 }
 
+bool
+skiff_ns_own_mount (const oci_linux *linux)
+{
+  for (size_t i = 0; linux && i < linux->namespaces_len; i++)
+    if (ns_kind (linux->namespaces[i]->type) == SKIFF_NS_MOUNT)
+      return linux->namespaces[i]->path == NULL || linux->namespaces[i]->path[0] == '\0';
+  return false;
+}
+
 static int
 join (struct skiff_ns_plan *plan, int k, skiff_error_t *err)
 {

@@ -69,6 +69,10 @@ void skiff_ns_helper_end (struct skiff_ns_helper *h);
 pid_t skiff_clone (uint64_t flags, int cgroup_fd, int *pidfd, bool *placed_in_cgroup,
                    skiff_error_t *err);
 
+/* linux.namespaces makes the container a new mount namespace (an entry
+   of type mount without a path).  Otherwise its root is only a chroot.  */
+bool skiff_ns_own_mount (const oci_linux *linux);
+
 /* hostname and domainname (child, in the new uts namespace).  */
 int skiff_ns_set_hostname (const oci_config *config, skiff_error_t *err);
 

@@ -126,15 +126,26 @@ do_move_root (const char *rootfs, skiff_error_t *err)
 
 /* In a mount namespace that is not the container's own: the root changes
    for this process only.  */
+int
+skiff_rootfs_chroot_fd (int dirfd, skiff_error_t *err)
+{
+  if (fchdir (dirfd) < 0)
+    return skiff_error_sys (err, "chdir to the container's root");
+  if (chroot (".") < 0)
+    return skiff_error_sys (err, "chroot to the container's root");
+  if (chdir ("/") < 0)
+    return skiff_error_sys (err, "chdir /");
+  return 0;
+}
+
 static int
 do_chroot (const char *rootfs, skiff_error_t *err)
 {
-  if (chdir (rootfs) < 0)
-    return skiff_error_sys (err, "chdir to rootfs `%s`", rootfs);
-  if (chroot (".") < 0)
-    return skiff_error_sys (err, "chroot `%s`", rootfs);
-  if (chdir ("/") < 0)
-    return skiff_error_sys (err, "chdir /");
+  cleanup_close int fd = open (rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return skiff_error_sys (err, "rootfs `%s`", rootfs);
+  if (skiff_rootfs_chroot_fd (fd, err) < 0)
+    return skiff_error_wrap (err, "rootfs `%s`", rootfs);
   return 0;
 }
 

@@ -50,6 +50,10 @@ int skiff_rootfs_prepare (const oci_config *config, const struct skiff_rootfs_op
 int skiff_rootfs_pivot (const oci_config *config, const struct skiff_rootfs_opts *opts,
                         skiff_error_t *err);
 
+/* chroot into the directory DIRFD (what a container without a mount
+   namespace of its own has for root; exec enters it the same way).  */
+int skiff_rootfs_chroot_fd (int dirfd, skiff_error_t *err);
+
 /* Parse one mount option ("ro", "nosuid", "rbind", "size=64m", "rprivate",
    "idmap", ...) into flags; unknown options become fs data.  Exposed for
    tests and fuzzing.  */

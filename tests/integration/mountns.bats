@@ -147,6 +147,16 @@ snapshot() {
   cat /proc/$HOLDER_PID/mountinfo >"$BUNDLE/after"
   diff -u "$BUNDLE/before" "$BUNDLE/after"
 
+  # exec joins that namespace and enters the container's root in it
+  set_args /bin/sleep 100
+  skiff run -d -b "$BUNDLE" ct2 </dev/null >/dev/null 2>&1
+  [ "$(readlink /proc/$(container_pid ct2)/ns/mnt)" = "$(readlink /proc/$HOLDER_PID/ns/mnt)" ]
+  run skiff exec ct2 /bin/cat /etc/hostname
+  [ "$output" = skiff-test ]
+  skiff delete -f ct2
+  cat /proc/$HOLDER_PID/mountinfo >"$BUNDLE/after"
+  diff -u "$BUNDLE/before" "$BUNDLE/after"
+
   update_config '.linux.maskedPaths = ["/proc/kcore"]'
   run skiff run -b "$BUNDLE" ct1
   echo "$output"
@@ -246,4 +256,20 @@ fresh_proc_script='unshare -m -r -p -f sh -c "mount -t tmpfs none /mnt && echo t
   [[ "$(echo "$output" | awk '$5 == "/dev/pts"')" == *" rw,"* ]]
   [[ "$(echo "$output" | awk '$5 == "/dev/shm"')" == *" rw,"* ]]
   [ -n "$(echo "$output" | awk '$5 == "/dev/mqueue"')" ]
+}
+
+@test "mountns: exec into a container without a mount namespace of its own enters its root" {
+  no_mount_ns_config
+  set_args /bin/sleep 100
+  run in_private_ns '
+    snapshot >"$BUNDLE/before"
+    skiff run -d -b "$BUNDLE" ct1 </dev/null >/dev/null 2>&1 || exit
+    skiff exec ct1 /bin/sh -c "cat /etc/hostname; [ -e /usr/bin/env ] || echo no-host-env" || exit
+    skiff delete -f ct1 || exit
+    snapshot >"$BUNDLE/after"
+    diff -u "$BUNDLE/before" "$BUNDLE/after" >&2'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = skiff-test ]
+  [ "${lines[1]}" = no-host-env ]
 }
