@@ -1,9 +1,9 @@
 #!/usr/bin/env bats
 # The container's mount namespace and what may happen in it: a config
 # without a mount namespace of its own only chroots and leaves the caller's
-# root and mount table exactly as they were (every test of that runs in a
-# private mount namespace of its own, so a regression cannot reach the
-# machine's); procfs and sysfs only on a real directory; no full procfs
+# root and mount table exactly as they were (every test of that runs skiff
+# in a private mount namespace, or joins one, so a regression cannot reach
+# the machine's); procfs and sysfs only on a real directory; no full procfs
 # reachable with --no-pivot; createContainer hooks before pivot_root; mount
 # points below a read-only mount.
 
@@ -47,20 +47,23 @@ snapshot() {
 @test "mountns: without a mount namespace, run chroots and the caller's root and mounts stay" {
   no_mount_ns_config
   set_args /bin/sh -c 'cat /etc/hostname; [ -x /bin/skiff-test-helper ] && echo payload; [ -e /usr/bin/env ] || echo no-host-env'
-  run in_private_ns '
-    snapshot >"$BUNDLE/before"
-    skiff run -b "$BUNDLE" ct1 || exit
-    snapshot >"$BUNDLE/after"
-    diff -u "$BUNDLE/before" "$BUNDLE/after" >&2'
-  echo "$output"
-  [ "$status" -eq 0 ]
-  # The container saw its own rootfs as / ...
-  [ "${lines[0]}" = skiff-test ]
-  [ "${lines[1]}" = payload ]
-  [ "${lines[2]}" = no-host-env ]
-  [ "${#lines[@]}" -eq 3 ]
-  # ... and the state was removed.
-  [ -z "$(ls -A "$ROOT")" ]
+  local mode
+  for mode in "" --no-pivot; do
+    run in_private_ns '
+      snapshot >"$BUNDLE/before"
+      skiff run '"$mode"' -b "$BUNDLE" ct1 || exit
+      snapshot >"$BUNDLE/after"
+      diff -u "$BUNDLE/before" "$BUNDLE/after" >&2'
+    echo "${mode:-pivot}: $output"
+    [ "$status" -eq 0 ]
+    # The container saw its own rootfs as / ...
+    [ "${lines[0]}" = skiff-test ]
+    [ "${lines[1]}" = payload ]
+    [ "${lines[2]}" = no-host-env ]
+    [ "${#lines[@]}" -eq 3 ]
+    # ... and the state was removed.
+    [ -z "$(ls -A "$ROOT")" ]
+  done
 }
 
 @test "mountns: without a mount namespace, the container shares it and create/start/delete change nothing" {
