@@ -3,11 +3,11 @@
 #include <config.h>
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
-#include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -455,12 +455,13 @@ validate (const oci_seccomp *sc, struct skiff_seccomp_filter *f, skiff_error_t *
       if (s->action == NULL || strcmp (s->action, "SCMP_ACT_NOTIFY") != 0)
         continue;
       f->notify = true;
-      /* The runtime itself still writes to its sync socket after the load;
-         a notification nobody can answer yet would hang it.  */
+      /* The runtime itself hands the listener fd over (sendmsg) and
+         reports errors (write) after the load; a notification nobody can
+         answer yet would hang it.  */
       for (k = 0; k < s->names_len; k++)
-        if (strcmp (s->names[k], "write") == 0)
+        if (strcmp (s->names[k], "write") == 0 || strcmp (s->names[k], "sendmsg") == 0)
           return skiff_error_make (err, 0, "linux.seccomp.syscalls[%zu]: SCMP_ACT_NOTIFY cannot "
-                                   "be used for the write syscall", i);
+                                   "be used for the %s syscall", i, s->names[k]);
     }
   if (f->notify && (sc->listener_path == NULL || sc->listener_path[0] == '\0'))
     return skiff_error_make (err, 0, "linux.seccomp: SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath");
