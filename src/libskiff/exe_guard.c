@@ -1,7 +1,7 @@
 /* skiff: run the container program through the sealed-memfd exec stub.
    See exe_guard.h for why, exe_guard_stub.c for the stub itself.
 
-   Cost: one memfd_create, a ~1.5 KB write, the seals and one extra exec
+   Cost: one memfd_create, a ~2 KB write, the seals and one extra exec
    of a static 1-page program, about 80 us per container process; no copy
    of skiff (runc's copy of its whole binary on every start cost it ~60%
    of its start time).  */
@@ -164,22 +164,6 @@ skiff_exe_guard_exec (struct skiff_exe_guard *g, const struct skiff_exec_attr **
       close_fd (&g->report_fd);
     }
   return plain_execve (g->path, g->argv, g->envp, g->attrs, failed);
-}
-
-int
-skiff_exe_guard_execve (const char *path, char *const argv[], char *const envp[],
-                        const struct skiff_exec_attr *attrs,
-                        const struct skiff_exec_attr **failed)
-{
-  struct skiff_exe_guard g;
-  int e;
-
-  skiff_exe_guard_prepare (&g, path, argv, envp, attrs, -1);
-  skiff_exe_guard_exec (&g, failed);
-  e = errno;
-  skiff_exe_guard_release (&g);
-  errno = e;
-  return -1;
 }
 
 int

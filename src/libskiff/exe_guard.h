@@ -51,11 +51,6 @@ void skiff_exe_guard_prepare (struct skiff_exe_guard *g, const char *path, char 
 int skiff_exe_guard_exec (struct skiff_exe_guard *g, const struct skiff_exec_attr **failed);
 void skiff_exe_guard_release (struct skiff_exe_guard *g);
 
-/* Both steps at once: execve(PATH, ARGV, ENVP) through the stub.  */
-int skiff_exe_guard_execve (const char *path, char *const argv[], char *const envp[],
-                            const struct skiff_exec_attr *attrs,
-                            const struct skiff_exec_attr **failed);
-
 /* Call first thing in a container child (run/create and exec): marks it
    non-dumpable, so /proc/<pid>/exe, /proc/<pid>/fd, /proc/<pid>/mem are
    closed to unprivileged processes until execve resets the flag.  Not in
