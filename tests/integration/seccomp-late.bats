@@ -80,6 +80,20 @@ create_start() {
   [ "$(sed -n 3p "$BUNDLE/out")" = "errno=1" ]
 }
 
+@test "seccomp-late: exec under an allow-list without close_range still closes skiff's fds" {
+  need_x86_64_names
+  allow_list 100000 "${NEWER[@]}"
+  set_args "$PAYLOAD" sleep 30
+  skiff run -d -b "$BUNDLE" "$CT1" </dev/null >/dev/null 2>&1
+  # exec loads the filter before it marks the fds close-on-exec: the
+  # refused close_range falls back to one fcntl per fd.
+  run skiff exec --preserve-fds 1 "$CT1" "$PAYLOAD" fds 3</etc/hostname 7</etc/hostname
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(grep -E '^[0-9]+ -> ' <<<"$output" | cut -d' ' -f1 | tr '\n' ' ')" = "0 1 2 3 " ]
+  [[ "$output" == *"3 -> /etc/hostname"* ]]
+}
+
 @test "seccomp-late: a profile older than the syscalls gets ENOSYS for them, so libc falls back" {
   need_x86_64_names
   # Linux 5.0's syscalls (below pidfd_send_signal, 424) without statx.
