@@ -225,7 +225,10 @@ skiff_container_start (struct skiff_context *ctx, skiff_error_t *err)
   fd = openat (c.dirfd, "exec.fifo", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0 || write (fd, "0", 1) != 1)
     {
-      int ret = skiff_error_sys (err, "start %s: exec.fifo", ctx->id);
+      int ret = errno == ENXIO
+                    ? skiff_error_plain (err, ESRCH, "start %s: the container process exited "
+                                         "before it was started", ctx->id)
+                    : skiff_error_sys (err, "start %s: exec.fifo", ctx->id);
       skiff_container_close (&c);
       return ret;
     }

@@ -196,3 +196,23 @@ create_start() {
   cat "$BUNDLE/out"
   [ "$(cat "$BUNDLE/out")" = "hook-ok"$'\n'"errno=42" ]
 }
+
+@test "seccomp-late: start fails, saying so, when the process dies before it takes the start" {
+  local pid spid rc=0 i
+  set_args "$PAYLOAD" echo never
+  skiff create -b "$BUNDLE" "$CT1" </dev/null >"$BUNDLE/out" 2>&1 || { cat "$BUNDLE/out"; false; }
+  pid=$(container_pid "$CT1")
+  # Stopped, it cannot read start's byte; killed, it never will.
+  kill -STOP "$pid"
+  "$SKIFF" --root "$ROOT" start "$CT1" >"$BUNDLE/start.log" 2>&1 &
+  spid=$!
+  # start unlinks exec.fifo once its byte is written.
+  for ((i = 0; i < 100; i++)); do [ -e "$ROOT/$CT1/exec.fifo" ] || break; sleep 0.05; done
+  [ ! -e "$ROOT/$CT1/exec.fifo" ]
+  kill -KILL "$pid"
+  wait "$spid" || rc=$?
+  cat "$BUNDLE/start.log"
+  [ "$rc" -ne 0 ]
+  grep -q "start $CT1: the container process exited before it was started" "$BUNDLE/start.log"
+  [[ "$(cat "$BUNDLE/out")" != *never* ]]
+}
