@@ -65,7 +65,10 @@ skiff_sync_send_error (int sock, const skiff_error_t *err, int exit_code)
   m.errnum = err && *err ? (*err)->status : 0;
   snprintf (m.text, sizeof m.text, "%s", err && *err ? (*err)->msg : "unknown error");
   n = offsetof (struct sync_msg, text) + strlen (m.text) + 1;
-  while (send (sock, &m, n, MSG_NOSIGNAL) < 0 && errno == EINTR)
+  /* write(2), not send(2): this may run under the container's seccomp
+     filter, and no profile denies write.  (A SIGPIPE only ends a process
+     that is exiting anyway.)  */
+  while (write (sock, &m, n) < 0 && errno == EINTR)
     ;
 }
 
@@ -291,8 +294,7 @@ child_setup (struct job *j, char **exec_path, skiff_error_t *err)
     .own_mount_ns = (all & CLONE_NEWNS) != 0,
   };
   struct sync_msg m;
-  int notify_fd = -1, tty_out;
-  char c;
+  int tty_out;
 
   /* The state dir's flock is shared with our copy of its fd: holding it
      would lock the container for as long as we wait for `start`.  */
@@ -399,15 +401,42 @@ child_setup (struct job *j, char **exec_path, skiff_error_t *err)
   if (skiff_process_find_executable (proc, exec_path, err) < 0)
     return -1;
   j->exec_stage = false;
-  if (skiff_security_apply (j->sec, proc, &notify_fd, err) < 0)
+  return 0;
+}
+
+static int
+child_security (struct job *j, skiff_error_t *err)
+{
+  int notify_fd = -1;
+
+  if (skiff_security_apply (j->sec, j->config->process, &notify_fd, err) < 0)
     return -1;
   if (notify_fd >= 0)
     {
-      if (skiff_sync_send (j->sync[1], SYNC_SECCOMP_FD, 0, notify_fd) < 0)
-        return skiff_error_sys (err, "send seccomp listener fd");
+      int r = skiff_sync_send (j->sync[1], SYNC_SECCOMP_FD, 0, notify_fd);
       close (notify_fd);
+      if (r < 0)
+        return skiff_error_sys (err, "send seccomp listener fd");
     }
+  return 0;
+}
 
+/* The last steps: READY and exec.fifo for `start`, the startContainer
+   hooks, the fds, then the security settings and the exec.  The seccomp
+   filter is meant for the program, so it comes last: nothing of ours but
+   the exec runs under it (the spec lets the runtime load it as late as
+   it likes), and the hooks run before it.  The exception is a filter with
+   SCMP_ACT_NOTIFY under `create`: only the create process can hand its
+   listener fd on, so it is loaded before READY.  */
+static int
+child_finish (struct job *j, const char *path, struct skiff_exec_plan *plan, skiff_error_t *err)
+{
+  const oci_hooks *hooks = j->config->hooks;
+  bool secure_early = ! j->run_mode && skiff_security_seccomp_notify (j->sec);
+  char c;
+
+  if (secure_early && child_security (j, err) < 0)
+    return -1;
   if (! j->run_mode)
     {
       ssize_t r;
@@ -419,14 +448,22 @@ child_setup (struct job *j, char **exec_path, skiff_error_t *err)
       if (r != 1)
         return skiff_error_sys (err, "wait for start on exec.fifo");
       /* fifo_fd stays open (close-on-exec): `start` waits for the exec to
-         close it, so poststart hooks run after the process started.  */
+         close it, so poststart hooks run after the process started, and
+         reads from it why we failed when we did.  */
       j->started = true;
     }
 
   if (hooks && child_hooks (j, hooks->start_container, hooks->start_container_len,
                             "startContainer", SKIFF_STATUS_CREATED, err) < 0)
     return -1;
-  return skiff_process_prepare_fds (j->ctx->preserve_fds, err);
+  if (skiff_process_prepare_fds (j->ctx->preserve_fds, err) < 0)
+    return -1;
+  skiff_process_exec_prepare (plan, path, j->config->process, j->ctx->preserve_fds,
+                              skiff_security_exec_attrs (j->sec), j->fifo_fd);
+  if (! secure_early && child_security (j, err) < 0)
+    return -1;
+  j->exec_stage = true;
+  return skiff_process_exec_run (plan, err);
 }
 
 static void __attribute__ ((noreturn))
@@ -434,22 +471,24 @@ child_main (struct job *j)
 {
   skiff_error_t err = NULL;
   cleanup_free char *path = NULL;
-
+  struct skiff_exec_plan plan = { 0 };
   int code;
 
   if (child_setup (j, &path, &err) == 0)
-    {
-      j->exec_stage = true;
-      skiff_process_exec (path, j->config->process, j->ctx->preserve_fds,
-                          skiff_security_exec_attrs (j->sec), &err);
-    }
-  /* Shells' convention, which podman and callers of `run` expect.  */
-  code = ! j->exec_stage ? 1 : skiff_error_errno (&err) == EACCES ? 126 : 127;
-  skiff_sync_send_error (j->sync[1], &err, code);
-  /* After `start` nobody reads the sync socket any more: say it on stderr
-     too when we are past READY.  */
+    child_finish (j, path, &plan, &err);
+  /* Shells' convention, which podman and callers of `run` expect: 127
+     not found, 126 found but not executable (EACCES, a seccomp EPERM...). */
+  code = ! j->exec_stage ? 1 : skiff_error_errno (&err) == ENOENT ? 127 : 126;
+  /* After `start` nobody reads the sync socket any more: `start` reads
+     exec.fifo instead, and stderr gets it too.  */
   if (j->started)
-    skiff_log_error ("container process", &err);
+    {
+      const char *msg = err ? err->msg : "unknown error";
+      (void) ! write (j->fifo_fd, msg, strlen (msg));
+      skiff_log_error ("container process", &err);
+    }
+  else
+    skiff_sync_send_error (j->sync[1], &err, code);
   _exit (code);
 }
 

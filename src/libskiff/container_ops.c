@@ -18,6 +18,7 @@
 
 #include "cgroup.h"
 #include "container_internal.h"
+#include "fs.h"
 #include "hooks.h"
 #include "log.h"
 #include "state.h"
@@ -169,6 +170,41 @@ wait_for_exec (int fifo_fd)
     ;
 }
 
+/* Once the container process let go of exec.fifo: did it exec?  A process
+   that failed after taking our byte wrote why into the fifo, and our
+   write end keeps the fifo's buffer alive, so a reader opened now gets
+   it; a process that died before taking it left our byte there.  */
+static int
+check_exec (int fifo_fd, skiff_error_t *err)
+{
+  char path[SKIFF_FD_PATH_SIZE], msg[sizeof ((struct sync_msg *) 0)->text];
+  cleanup_close int rd = open (skiff_fd_path (fifo_fd, path), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  ssize_t n;
+
+  if (rd < 0)
+    return skiff_error_sys (err, "exec.fifo: reopen to read the container process's report");
+  /* Non-blocking, with our writer still open: EAGAIN once it is empty.  */
+  for (n = 0; (size_t) n < sizeof msg - 1;)
+    {
+      ssize_t r = read (rd, msg + n, sizeof msg - 1 - n);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r <= 0)
+        break;
+      n += r;
+    }
+  if (n == 0)
+    return 0;
+  msg[n] = '\0';
+  if (strcmp (msg, "0") == 0)
+    return skiff_error_plain (err, ESRCH, "the container process exited before it was started");
+  while (n > 0 && msg[n - 1] == '\n')
+    msg[--n] = '\0';
+  /* The exec stub's own words start like our messages on stderr.  */
+  return skiff_error_plain (err, EIO, "the container process failed before running the program: %s",
+                            strncmp (msg, "skiff: ", 7) == 0 ? msg + 7 : msg);
+}
+
 int
 skiff_container_start (struct skiff_context *ctx, skiff_error_t *err)
 {
@@ -189,12 +225,21 @@ skiff_container_start (struct skiff_context *ctx, skiff_error_t *err)
   fd = openat (c.dirfd, "exec.fifo", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0 || write (fd, "0", 1) != 1)
     {
-      int ret = skiff_error_sys (err, "start %s: exec.fifo", ctx->id);
+      int ret = errno == ENXIO
+                    ? skiff_error_plain (err, ESRCH, "start %s: the container process exited "
+                                         "before it was started", ctx->id)
+                    : skiff_error_sys (err, "start %s: exec.fifo", ctx->id);
       skiff_container_close (&c);
       return ret;
     }
   unlinkat (c.dirfd, "exec.fifo", 0);
   wait_for_exec (fd);
+  if (check_exec (fd, err) < 0)
+    {
+      int ret = skiff_error_wrap (err, "start %s", ctx->id);
+      skiff_container_close (&c);
+      return ret;
+    }
   config = load_saved_config (c.dirfd, c.state);
   run_hooks_warn (c.state, config, 0);
   oci_config_free (config);

@@ -1,7 +1,7 @@
 /* skiff: run the container program through the sealed-memfd exec stub.
    See exe_guard.h for why, exe_guard_stub.c for the stub itself.
 
-   Cost: one memfd_create, a ~1.5 KB write, the seals and one extra exec
+   Cost: one memfd_create, a ~2 KB write, the seals and one extra exec
    of a static 1-page program, about 80 us per container process; no copy
    of skiff (runc's copy of its whole binary on every start cost it ~60%
    of its start time).  */
@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -87,53 +88,82 @@ plain_execve (const char *path, char *const argv[], char *const envp[],
   return execve (path, argv, envp);
 }
 
-int
-skiff_exe_guard_execve (const char *path, char *const argv[], char *const envp[],
-                        const struct skiff_exec_attr *attrs,
-                        const struct skiff_exec_attr **failed)
+void
+skiff_exe_guard_prepare (struct skiff_exe_guard *g, const char *path, char *const argv[],
+                         char *const envp[], const struct skiff_exec_attr *attrs, int report_fd)
 {
-  cleanup_free char **stub_argv = NULL;
   size_t n = 0, n_attrs = 0, k = 0;
-  int fd, e;
 
-  *failed = NULL;
+  *g = (struct skiff_exe_guard){ .stub_fd = -1, .report_fd = -1, .path = path, .argv = argv,
+                                 .envp = envp, .attrs = attrs };
   if (SKIFF_EXE_STUB_LEN == 0)
-    return plain_execve (path, argv, envp, attrs, failed);
-  fd = stub_memfd ();
-  if (fd < 0)
+    return;
+  g->stub_fd = stub_memfd ();
+  if (g->stub_fd < 0)
     {
       skiff_debug ("exec stub unavailable (%s): executing %s directly", strerror (errno), path);
-      return plain_execve (path, argv, envp, attrs, failed);
+      return;
     }
+  /* A copy without close-on-exec, for the stub only.  */
+  if (report_fd >= 0)
+    g->report_fd = fcntl (report_fd, F_DUPFD, 3);
   while (argv[n])
     n++;
   while (attrs && attrs[n_attrs].path)
     n_attrs++;
-  stub_argv = xmalloc ((n + 3 + 3 * n_attrs) * sizeof (char *));
-  stub_argv[k++] = (char *) SKIFF_EXE_STUB_MAGIC;
+  g->stub_argv = xmalloc ((n + 6 + 3 * n_attrs) * sizeof (char *));
+  g->stub_argv[k++] = (char *) SKIFF_EXE_STUB_MAGIC;
+  if (g->report_fd >= 0)
+    {
+      /* "", "", FD: the stub's report fd (an attribute has a path).  */
+      snprintf (g->report_arg, sizeof g->report_arg, "%d", g->report_fd);
+      g->stub_argv[k++] = (char *) "";
+      g->stub_argv[k++] = (char *) "";
+      g->stub_argv[k++] = g->report_arg;
+    }
   for (size_t i = 0; i < n_attrs; i++)
     {
-      stub_argv[k++] = (char *) "";
-      stub_argv[k++] = (char *) attrs[i].path;
-      stub_argv[k++] = (char *) attrs[i].value;
+      g->stub_argv[k++] = (char *) "";
+      g->stub_argv[k++] = (char *) attrs[i].path;
+      g->stub_argv[k++] = (char *) attrs[i].value;
     }
-  stub_argv[k++] = (char *) path;
-  memcpy (stub_argv + k, argv, (n + 1) * sizeof (char *));
+  g->stub_argv[k++] = (char *) path;
+  memcpy (g->stub_argv + k, argv, (n + 1) * sizeof (char *));
+}
 
-  /* The memfd is close-on-exec: it is gone once the stub runs, and the
-     stub is gone once the program runs.  */
-  syscall (SYS_execveat, fd, "", stub_argv, envp, AT_EMPTY_PATH);
-  e = errno;
-  close (fd);
-  /* EACCES: memfd execution forbidden (vm.memfd_noexec=2, an LSM);
-     ENOSYS/EPERM: a seccomp profile without execveat.  */
-  if (e == EACCES || e == ENOSYS || e == EPERM)
+void
+skiff_exe_guard_release (struct skiff_exe_guard *g)
+{
+  close_fd (&g->stub_fd);
+  close_fd (&g->report_fd);
+  free (g->stub_argv);
+  g->stub_argv = NULL;
+}
+
+int
+skiff_exe_guard_exec (struct skiff_exe_guard *g, const struct skiff_exec_attr **failed)
+{
+  int e;
+
+  *failed = NULL;
+  if (g->stub_fd >= 0)
     {
-      skiff_debug ("exec stub refused (%s): executing %s directly", strerror (e), path);
-      return plain_execve (path, argv, envp, attrs, failed);
+      /* The memfd is close-on-exec: it is gone once the stub runs, and
+         the stub is gone once the program runs.  */
+      syscall (SYS_execveat, g->stub_fd, "", g->stub_argv, g->envp, AT_EMPTY_PATH);
+      e = errno;
+      /* EACCES: memfd execution forbidden (vm.memfd_noexec=2, an LSM);
+         ENOSYS/EPERM: a seccomp profile without execveat.  */
+      if (e != EACCES && e != ENOSYS && e != EPERM)
+        {
+          errno = e;
+          return -1;
+        }
+      skiff_debug ("exec stub refused (%s): executing %s directly", strerror (e), g->path);
+      /* The stub's report fd must not reach the program.  */
+      close_fd (&g->report_fd);
     }
-  errno = e;
-  return -1;
+  return plain_execve (g->path, g->argv, g->envp, g->attrs, failed);
 }
 
 int

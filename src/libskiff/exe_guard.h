@@ -20,16 +20,36 @@ struct skiff_exec_attr
   const char *value;
 };
 
-/* Replacement for the final execve(PATH, ARGV, ENVP) of a container
-   process: runs PATH through the stub, which first writes ATTRS (an array
-   ended by a NULL path; NULL for none).  Falls back to writing ATTRS and a
-   plain execve when the stub cannot run (no memfd, memfd exec forbidden by
-   vm.memfd_noexec, execveat denied by seccomp, a build without a stub).
-   Only returns on error, with errno set; *FAILED is then the attribute
-   that could not be written, or NULL when the execve failed.  */
-int skiff_exe_guard_execve (const char *path, char *const argv[], char *const envp[],
-                            const struct skiff_exec_attr *attrs,
-                            const struct skiff_exec_attr **failed);
+/* The final exec of a container process, in two steps so that the
+   seccomp filter can be loaded in between and the exec is all that
+   follows it.  */
+struct skiff_exe_guard
+{
+  int stub_fd;             /* the sealed stub, -1: exec PATH directly */
+  int report_fd;           /* the stub's copy of REPORT_FD, -1: none */
+  char **stub_argv;
+  char report_arg[16];
+  const char *path;
+  char *const *argv;
+  char *const *envp;
+  const struct skiff_exec_attr *attrs;
+};
+
+/* Everything but the exec: the stub's memfd and arguments.  The stub
+   writes ATTRS (an array ended by a NULL path; NULL for none) and, when
+   its own execve of PATH fails, says why on stderr and on REPORT_FD too
+   (-1: none), which it keeps only until then.  Never fails: without a
+   stub (no memfd, a build without one) the exec is a plain execve.  */
+void skiff_exe_guard_prepare (struct skiff_exe_guard *g, const char *path, char *const argv[],
+                              char *const envp[], const struct skiff_exec_attr *attrs,
+                              int report_fd);
+/* The exec: execveat of the stub, or when that is refused (memfd exec
+   forbidden by vm.memfd_noexec, execveat denied by seccomp) the ATTRS
+   writes and a plain execve.  Only returns on error, with errno set;
+   *FAILED is then the attribute that could not be written, or NULL when
+   the execve failed.  */
+int skiff_exe_guard_exec (struct skiff_exe_guard *g, const struct skiff_exec_attr **failed);
+void skiff_exe_guard_release (struct skiff_exe_guard *g);
 
 /* Call first thing in a container child (run/create and exec): marks it
    non-dumpable, so /proc/<pid>/exe, /proc/<pid>/fd, /proc/<pid>/mem are

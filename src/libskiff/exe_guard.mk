@@ -1,4 +1,4 @@
-# The exec stub of exe_guard.c: a static, libc-free program of ~1.5 KB,
+# The exec stub of exe_guard.c: a static, libc-free program of ~2 KB,
 # built with the host compiler and embedded in skiff as a byte array
 # (src/libskiff/exe_guard_stub.bin.h).  No sanitizers or user CFLAGS: it
 # must stay tiny and self-contained.  On an architecture the stub does not

@@ -17,6 +17,10 @@
    container executing /proc/self/exe while we are it) exits 126 instead
    of looping.
 
+   A triple with an empty PATH instead ("", "", FD) names a report fd: the
+   stub marks it close-on-exec and, if its execve of the program fails,
+   writes why there too (`skiff start` reads it from exec.fifo).
+
    The attribute writes are the LSM exec labels (SELinux, AppArmor).  They
    apply to the next execve of the writer, so skiff cannot write them
    itself: the label would go to this stub, whose memfd no policy allows as
@@ -38,6 +42,8 @@
 #define E_INVAL 22
 #define AT_FD_CWD -100
 #define O_WRONLY_CLOEXEC 02000001 /* O_WRONLY | O_CLOEXEC */
+#define F_SET_FD 2
+#define FD_CLOEXEC_FLAG 1
 
 #if defined(__x86_64__)
 # define NR_write 1
@@ -45,6 +51,7 @@
 # define NR_close 3
 # define NR_execve 59
 # define NR_exit_group 231
+# define NR_fcntl 72
 static long
 sys3 (long n, long a, long b, long c)
 {
@@ -60,6 +67,7 @@ __asm__ (".text\n.globl _start\n_start:\n"
 # define NR_close 57
 # define NR_execve 221
 # define NR_exit_group 94
+# define NR_fcntl 25
 static long
 sys3 (long n, long a, long b, long c)
 {
@@ -85,10 +93,29 @@ len (const char *s)
   return n;
 }
 
+/* On stderr, and on REPORT_FD when there is one (a local, not a global:
+   the stub has no writable data segment).  */
 static void
-put (const char *s)
+put (long report_fd, const char *s)
 {
   sys3 (NR_write, 2, (long) s, (long) len (s));
+  if (report_fd >= 0)
+    sys3 (NR_write, report_fd, (long) s, (long) len (s));
+}
+
+static long
+parse_fd (const char *s)
+{
+  long n = 0;
+  if (*s == '\0')
+    return -1;
+  for (; *s; s++)
+    {
+      if (*s < '0' || *s > '9' || n > 65536)
+        return -1;
+      n = n * 10 + (*s - '0');
+    }
+  return n;
 }
 
 static void __attribute__ ((noreturn))
@@ -124,7 +151,7 @@ void __attribute__ ((noreturn, used)) stub_main (long *sp);
 void __attribute__ ((noreturn, used))
 stub_main (long *sp)
 {
-  long argc = sp[0], r;
+  long argc = sp[0], r, report_fd = -1;
   char **argv = (char **) (sp + 1);
   char **envp = argv + argc + 1;
   const char *m = SKIFF_EXE_STUB_MAGIC, *a;
@@ -134,23 +161,37 @@ stub_main (long *sp)
     m++, a++;
   if (*m || *a)
     {
-      put ("skiff: this is skiff's exec stub; it only runs from skiff\n");
+      put (-1, "skiff: this is skiff's exec stub; it only runs from skiff\n");
       die (126);
     }
   argv++;
   while (argv[0] && argv[0][0] == '\0' && argv[1] && argv[2])
     {
-      long fd = sys3 (NR_openat, AT_FD_CWD, (long) argv[1], O_WRONLY_CLOEXEC);
+      long fd;
+      if (argv[1][0] == '\0')
+        {
+          /* Kept until our execve, not by the program: a failure to mark
+             it only loses the report.  */
+          report_fd = parse_fd (argv[2]);
+          if (report_fd >= 0 && sys3 (NR_fcntl, report_fd, F_SET_FD, FD_CLOEXEC_FLAG) < 0)
+            {
+              sys3 (NR_close, report_fd, 0, 0);
+              report_fd = -1;
+            }
+          argv += 3;
+          continue;
+        }
+      fd = sys3 (NR_openat, AT_FD_CWD, (long) argv[1], O_WRONLY_CLOEXEC);
       r = fd < 0 ? fd : sys3 (NR_write, fd, (long) argv[2], (long) len (argv[2]));
       if (r < 0)
         {
-          put ("skiff: write \"");
-          put (argv[2]);
-          put ("\" to ");
-          put (argv[1]);
-          put (": ");
-          put (reason (-r));
-          put ("\n");
+          put (report_fd, "skiff: write \"");
+          put (report_fd, argv[2]);
+          put (report_fd, "\" to ");
+          put (report_fd, argv[1]);
+          put (report_fd, ": ");
+          put (report_fd, reason (-r));
+          put (report_fd, "\n");
           die (126);
         }
       sys3 (NR_close, fd, 0, 0);
@@ -159,10 +200,10 @@ stub_main (long *sp)
   if (argv[0] == 0 || argv[1] == 0)
     die (126);
   r = -sys3 (NR_execve, (long) argv[0], (long) (argv + 1), (long) envp);
-  put ("skiff: exec \"");
-  put (argv[0]);
-  put ("\": ");
-  put (reason (r));
-  put ("\n");
-  die (r == E_NOENT ? 127 : r == E_ACCES ? 126 : 1);
+  put (report_fd, "skiff: exec \"");
+  put (report_fd, argv[0]);
+  put (report_fd, "\": ");
+  put (report_fd, reason (r));
+  put (report_fd, "\n");
+  die (r == E_NOENT ? 127 : 126);
 }

@@ -779,21 +779,37 @@ skiff_process_build_env (const oci_process *proc, int preserve_fds)
   return env;
 }
 
+void
+skiff_process_exec_prepare (struct skiff_exec_plan *p, const char *path, const oci_process *proc,
+                            int preserve_fds, const struct skiff_exec_attr *attrs, int report_fd)
+{
+  size_t n = proc ? proc->args_len : 0;
+
+  p->env = skiff_process_build_env (proc, preserve_fds);
+  p->argv = xmalloc0 ((n + 1) * sizeof (char *));
+  for (size_t i = 0; i < n; i++)
+    p->argv[i] = xstrdup (proc->args[i]);
+  skiff_exe_guard_prepare (&p->guard, path, p->argv, p->env, attrs, report_fd);
+}
+
+void
+skiff_process_exec_release (struct skiff_exec_plan *p)
+{
+  skiff_exe_guard_release (&p->guard);
+  strv_free (p->env);
+  strv_free (p->argv);
+  p->env = p->argv = NULL;
+}
+
 int
-skiff_process_exec (const char *path, const oci_process *proc, int preserve_fds,
-                    const struct skiff_exec_attr *attrs, skiff_error_t *err)
+skiff_process_exec_run (struct skiff_exec_plan *p, skiff_error_t *err)
 {
   const struct skiff_exec_attr *failed = NULL;
-  cleanup_strv char **env = skiff_process_build_env (proc, preserve_fds);
-  cleanup_free char **argv = NULL;
+  const char *path = p->guard.path;
 
-  if (proc == NULL || proc->args_len == 0)
+  if (p->argv[0] == NULL)
     return skiff_error_make (err, 0, "process.args must not be empty");
-  argv = xmalloc0 ((proc->args_len + 1) * sizeof (char *));
-  for (size_t i = 0; i < proc->args_len; i++)
-    argv[i] = proc->args[i];
-
-  skiff_exe_guard_execve (path, argv, env, attrs, &failed);
+  skiff_exe_guard_exec (&p->guard, &failed);
   if (failed)
     return skiff_error_sys (err, "%s: write `%s` to %s", failed->field, failed->value, failed->path);
   if (errno == ENOENT)
@@ -801,4 +817,17 @@ skiff_process_exec (const char *path, const oci_process *proc, int preserve_fds,
   if (errno == EACCES)
     return skiff_error_plain (err, EACCES, "exec: \"%s\": permission denied", path);
   return skiff_error_sys (err, "exec `%s`", path);
+}
+
+int
+skiff_process_exec (const char *path, const oci_process *proc, int preserve_fds,
+                    const struct skiff_exec_attr *attrs, skiff_error_t *err)
+{
+  struct skiff_exec_plan p;
+  int ret;
+
+  skiff_process_exec_prepare (&p, path, proc, preserve_fds, attrs, -1);
+  ret = skiff_process_exec_run (&p, err);
+  skiff_process_exec_release (&p);
+  return ret;
 }

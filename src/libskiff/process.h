@@ -31,6 +31,23 @@ int skiff_process_prepare_fds (int preserve_fds, skiff_error_t *err);
 int skiff_process_exec (const char *path, const oci_process *proc, int preserve_fds,
                         const struct skiff_exec_attr *attrs, skiff_error_t *err);
 
+/* The same in two steps, for a seccomp filter loaded in between:
+   skiff_process_exec_prepare does every allocation, file read and the
+   exec stub's setup (REPORT_FD: see skiff_exe_guard_prepare);
+   skiff_process_exec_run makes no syscall but the exec (and its fallbacks)
+   and only returns on error.  */
+struct skiff_exec_plan
+{
+  char **env;
+  char **argv;
+  struct skiff_exe_guard guard;
+};
+void skiff_process_exec_prepare (struct skiff_exec_plan *p, const char *path,
+                                 const oci_process *proc, int preserve_fds,
+                                 const struct skiff_exec_attr *attrs, int report_fd);
+int skiff_process_exec_run (struct skiff_exec_plan *p, skiff_error_t *err);
+void skiff_process_exec_release (struct skiff_exec_plan *p);
+
 /* Checks of skiff_process_apply that need no syscalls (rlimit names and
    soft <= hard, scheduler, ioPriority, personality, sysctl keys allowed by
    the namespaces, cwd absolute): the parent may call it before the clone

@@ -3,6 +3,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -247,6 +248,140 @@ export_bpf (scmp_filter_ctx ctx, struct skiff_seccomp_filter *f, skiff_error_t *
   return 0;
 }
 
+/* ---- ENOSYS for syscalls newer than the profile --------------------- */
+
+/* x32 syscalls arrive as AUDIT_ARCH_X86_64 with this bit in the number.  */
+#define X32_SYSCALL_BIT 0x40000000U
+/* A few comparisons per architecture; jump offsets are 8 bits.  */
+#define STUB_MAX_ARCHS 16
+
+struct arch_max
+{
+  uint32_t arch;  /* SCMP_ARCH_* (the kernel's AUDIT_ARCH_*) */
+  int max;        /* highest syscall number the profile names, -1: none */
+  int x32_max;    /* for x86_64 with SCMP_ARCH_X32 listed, else -1 */
+};
+
+static int
+profile_max_nr (const oci_seccomp *sc, uint32_t arch)
+{
+  int max = -1;
+
+  for (size_t i = 0; i < sc->syscalls_len; i++)
+    for (size_t k = 0; k < sc->syscalls[i]->names_len; k++)
+      {
+        /* Negative: unknown, or a pseudo number for a syscall this
+           architecture only has multiplexed (socketcall, ipc).  */
+        int nr = seccomp_syscall_resolve_name_arch (arch, sc->syscalls[i]->names[k]);
+        if (nr > max)
+          max = nr;
+      }
+  return max;
+}
+
+/* The highest syscall number the profile names, for the native
+   architecture and each listed one; returns how many were filled.  */
+static size_t
+profile_arch_max (const oci_seccomp *sc, struct arch_max *out)
+{
+  uint32_t archs[STUB_MAX_ARCHS];
+  size_t n_archs = 0, n = 0;
+  bool x32 = false;
+
+  archs[n_archs++] = seccomp_arch_native ();
+  for (size_t i = 0; i < sc->architectures_len && n_archs < STUB_MAX_ARCHS; i++)
+    {
+      uint32_t a = arch_token (sc->architectures[i]);
+      bool seen = false;
+      if (a == SCMP_ARCH_X32)
+        x32 = true;
+      for (size_t j = 0; j < n_archs; j++)
+        seen |= archs[j] == a;
+      if (a != 0 && a != SCMP_ARCH_X32 && ! seen)
+        archs[n_archs++] = a;
+    }
+  for (size_t i = 0; i < n_archs; i++)
+    {
+      out[n] = (struct arch_max){ archs[i], profile_max_nr (sc, archs[i]), -1 };
+      if (archs[i] == SCMP_ARCH_X86_64 && x32)
+        out[n].x32_max = profile_max_nr (sc, SCMP_ARCH_X32);
+      if (out[n].max >= 0 || out[n].x32_max >= 0)
+        n++;
+    }
+  return n;
+}
+
+/* A syscall newer than the profile must fail with ENOSYS, which libc
+   takes as "not in this kernel" and falls back (clone3 -> clone,
+   faccessat2 -> faccessat), not with the default errno meant for what the
+   profile denies.  libseccomp cannot say "every number above N", so the
+   program starts with our own check:
+       A = arch; for each architecture: if A == arch: A = nr;
+           [x86_64: if nr has the x32 bit: nr > x32 max ? ENOSYS : filter]
+           nr > max ? ENOSYS : filter
+       otherwise (or no rule): libseccomp's filter, which loads A itself. */
+static int
+prepend_enosys_stub (const oci_seccomp *sc, struct skiff_seccomp_filter *f, skiff_error_t *err)
+{
+  struct arch_max am[STUB_MAX_ARCHS];
+  struct sock_filter stub[1 + 5 * STUB_MAX_ARCHS + 2];
+  size_t n = profile_arch_max (sc, am), k = 0, len, ret_at, prog_at;
+  struct sock_filter *bpf;
+
+  if (n == 0)
+    return 0;
+  len = 1 + 2;
+  for (size_t i = 0; i < n; i++)
+    len += am[i].arch == SCMP_ARCH_X86_64 ? (am[i].x32_max >= 0 ? 5 : 4) : 3;
+  ret_at = len - 1;
+  prog_at = len;
+#define TO(target) ((unsigned char) ((target) - (k + 1)))
+  stub[k++] = (struct sock_filter) BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, arch));
+  for (size_t i = 0; i < n; i++)
+    {
+      size_t size = am[i].arch == SCMP_ARCH_X86_64 ? (am[i].x32_max >= 0 ? 5 : 4) : 3;
+      size_t next = k + size;
+      /* Only an x86_64 kept for its x32 numbers can have none: then every
+         native number is newer.  */
+      uint32_t max = am[i].max < 0 ? 0 : (uint32_t) am[i].max;
+      stub[k] = (struct sock_filter) BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, am[i].arch, 0, TO (next));
+      k++;
+      stub[k++] = (struct sock_filter) BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, nr));
+      if (am[i].arch == SCMP_ARCH_X86_64)
+        {
+          size_t x32_at = k + 2;
+          /* Without SCMP_ARCH_X32 x32 calls are the filter's business.  */
+          stub[k] = (struct sock_filter) BPF_JUMP (BPF_JMP | BPF_JSET | BPF_K, X32_SYSCALL_BIT,
+                                                   TO (am[i].x32_max >= 0 ? x32_at : prog_at), 0);
+          k++;
+        }
+      stub[k] = (struct sock_filter) BPF_JUMP (BPF_JMP | BPF_JGT | BPF_K, max, TO (ret_at), TO (prog_at));
+      k++;
+      if (am[i].arch == SCMP_ARCH_X86_64 && am[i].x32_max >= 0)
+        {
+          stub[k] = (struct sock_filter) BPF_JUMP (BPF_JMP | BPF_JGT | BPF_K, (uint32_t) am[i].x32_max,
+                                                   TO (ret_at), TO (prog_at));
+          k++;
+        }
+    }
+  stub[k] = (struct sock_filter) BPF_JUMP (BPF_JMP | BPF_JA | BPF_K, 1, 0, 0);
+  k++;
+  stub[k++] = (struct sock_filter) BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
+#undef TO
+
+  if (len + f->bpf_len / sizeof *stub > SKIFF_BPF_MAXINSNS)
+    return skiff_error_make (err, E2BIG, "linux.seccomp: the compiled filter has %zu instructions,"
+                             " the kernel accepts %d", len + f->bpf_len / sizeof *stub,
+                             SKIFF_BPF_MAXINSNS);
+  bpf = xmalloc (len * sizeof *stub + f->bpf_len);
+  memcpy (bpf, stub, len * sizeof *stub);
+  memcpy (bpf + len, f->bpf, f->bpf_len);
+  free (f->bpf);
+  f->bpf = bpf;
+  f->bpf_len += len * sizeof *stub;
+  return 0;
+}
+
 static int
 compile_filter (const oci_seccomp *sc, struct skiff_seccomp_filter *f, skiff_error_t *err)
 {
@@ -290,6 +425,8 @@ compile_filter (const oci_seccomp *sc, struct skiff_seccomp_filter *f, skiff_err
       goto out;
 
   ret = export_bpf (ctx, f, err);
+  if (ret == 0 && def_action != SCMP_ACT_ALLOW && def_action != SCMP_ACT_LOG)
+    ret = prepend_enosys_stub (sc, f, err);
 out:
   seccomp_release (ctx);
   return ret < 0 ? -1 : 0;
@@ -318,12 +455,13 @@ validate (const oci_seccomp *sc, struct skiff_seccomp_filter *f, skiff_error_t *
       if (s->action == NULL || strcmp (s->action, "SCMP_ACT_NOTIFY") != 0)
         continue;
       f->notify = true;
-      /* The runtime itself still writes to its sync socket after the load;
-         a notification nobody can answer yet would hang it.  */
+      /* The runtime itself hands the listener fd over (sendmsg) and
+         reports errors (write) after the load; a notification nobody can
+         answer yet would hang it.  */
       for (k = 0; k < s->names_len; k++)
-        if (strcmp (s->names[k], "write") == 0)
+        if (strcmp (s->names[k], "write") == 0 || strcmp (s->names[k], "sendmsg") == 0)
           return skiff_error_make (err, 0, "linux.seccomp.syscalls[%zu]: SCMP_ACT_NOTIFY cannot "
-                                   "be used for the write syscall", i);
+                                   "be used for the %s syscall", i, s->names[k]);
     }
   if (f->notify && (sc->listener_path == NULL || sc->listener_path[0] == '\0'))
     return skiff_error_make (err, 0, "linux.seccomp: SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath");

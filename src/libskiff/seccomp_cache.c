@@ -93,7 +93,8 @@ skiff_sha256 (const void *data, size_t len, uint8_t out[32])
 /* ---- the cache ------------------------------------------------------- */
 
 #define CACHE_MAGIC "SKIFFBPF"
-#define CACHE_FORMAT 1
+/* 2: programs start with the ENOSYS check of newer syscalls.  */
+#define CACHE_FORMAT 2
 #define CACHE_MAX_BPF (4096 * 8 * 64) /* far above BPF_MAXINSNS * sizeof insn */
 /* Bound on the entries kept (~10 KiB each for a large profile, on tmpfs);
    beyond it the oldest are removed when a new one is stored.  */

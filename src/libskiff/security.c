@@ -9,8 +9,12 @@
        CAP_SYS_ADMIN for a seccomp load without no_new_privs);
      drop the bounding set;
      [seccomp without NNP: needs CAP_SYS_ADMIN, so before the final drop]
-     capset to the configured sets, ambient raise, PR_SET_KEEPCAPS 0;
-     no_new_privs; [seccomp with NNP: as late as possible].
+     capset to the configured sets, ambient raise (PR_SET_KEEPCAPS is
+       left for the execve to clear: one syscall less after the filter);
+     no_new_privs; [seccomp with NNP: last].
+   The caller runs this as the last step before the exec, so that the
+   filter, meant for the program, sees no syscall of skiff's but the exec
+   (and without NNP the capset that must follow a privileged load).
    The exec labels (SELinux, AppArmor) are not written here: they apply to
    the writer's next execve, which must be the program's, so the exec stub
    writes them (skiff_security_exec_attrs, exe_guard.h).  */
@@ -198,6 +202,12 @@ skiff_security_free (struct skiff_security *s)
   free (s);
 }
 
+bool
+skiff_security_seccomp_notify (const struct skiff_security *s)
+{
+  return s && s->seccomp && s->seccomp->notify;
+}
+
 const struct skiff_exec_attr *
 skiff_security_exec_attrs (struct skiff_security *s)
 {
@@ -295,10 +305,10 @@ skiff_security_apply (struct skiff_security *s, const oci_process *proc, int *no
       if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
         return skiff_error_sys (err, "prctl PR_SET_KEEPCAPS");
     }
-  else if (seccomp_early)
+  else if (seccomp_early && s->uid != 0)
     {
-      /* No capability config: the uid switch below may clear every cap, so
-         the privileged load has to happen before it.  */
+      /* No capability config: the switch to a non-root uid clears every
+         cap, so the privileged load has to happen before it.  */
       if (skiff_seccomp_load (s->seccomp, notify_fd, err) < 0)
         return -1;
       seccomp_early = false;
@@ -314,13 +324,15 @@ skiff_security_apply (struct skiff_security *s, const oci_process *proc, int *no
       if (seccomp_early && skiff_seccomp_load (s->seccomp, notify_fd, err) < 0)
         goto fail;
       if (skiff_caps_set_final (&s->caps, err) < 0)
-        goto fail;
-      if (prctl (PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
         {
-          skiff_error_sys (err, "prctl PR_SET_KEEPCAPS");
+          if (seccomp_early)
+            skiff_error_wrap (err, "the seccomp filter, loaded before the capability drop "
+                              "without noNewPrivileges, must allow capset and prctl");
           goto fail;
         }
     }
+  else if (seccomp_early && skiff_seccomp_load (s->seccomp, notify_fd, err) < 0)
+    goto fail;
 
   if (s->nnp && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     {

@@ -18,12 +18,16 @@ int skiff_security_prepare (const oci_config *config, const oci_process *proc,
                             struct skiff_security **out, skiff_error_t *err);
 void skiff_security_free (struct skiff_security *s);
 
-/* Child: setgroups/setgid/setuid keeping caps, drop to the configured sets,
-   no_new_privs, load seccomp.  On success with a seccomp
+/* Child, last before the exec: setgroups/setgid/setuid keeping caps, drop
+   to the configured sets, no_new_privs, load seccomp.  On success with a seccomp
    notify action, *NOTIFY_FD gets the listener fd (else -1) for the caller
    to hand to listenerPath.  */
 int skiff_security_apply (struct skiff_security *s, const oci_process *proc, int *notify_fd,
                           skiff_error_t *err);
+
+/* The seccomp filter has SCMP_ACT_NOTIFY rules: its listener fd has to
+   reach linux.seccomp.listenerPath through the parent.  */
+bool skiff_security_seccomp_notify (const struct skiff_security *s);
 
 /* Child, right before the program's execve: the LSM exec label writes
    for the exec stub (an array ended by a NULL path; owned by S).  */

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -293,11 +294,47 @@ close_fds_from (int first, const int *keep, size_t n_keep, skiff_error_t *err)
   return 0;
 }
 
+static int
+set_cloexec (int fd)
+{
+  int flags = fcntl (fd, F_GETFD);
+  if (flags < 0)
+    return errno == EBADF ? 0 : -1;
+  return (flags & FD_CLOEXEC) || fcntl (fd, F_SETFD, flags | FD_CLOEXEC) == 0 ? 0 : -1;
+}
+
 int
 cloexec_fds_from (int first, skiff_error_t *err)
 {
-  if (syscall (SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+  cleanup_dir DIR *d = NULL;
+  struct dirent *de;
+  struct rlimit lim;
+
+  if (syscall (SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+    return 0;
+  /* Kernels before 5.11 (EINVAL, ENOSYS) and seccomp profiles older than
+     close_range (EPERM, ENOSYS): one fd at a time.  */
+  if (errno != ENOSYS && errno != EPERM && errno != EINVAL)
     return skiff_error_sys (err, "close_range(CLOEXEC) %d-", first);
+  d = opendir ("/proc/self/fd");
+  if (d)
+    {
+      while ((de = readdir (d)) != NULL)
+        {
+          unsigned long long fd;
+          if (parse_uint64 (de->d_name, &fd) < 0 || fd < (unsigned) first || (int) fd == dirfd (d))
+            continue;
+          if (set_cloexec ((int) fd) < 0)
+            return skiff_error_sys (err, "fcntl(FD_CLOEXEC) fd %llu", fd);
+        }
+      return 0;
+    }
+  /* No /proc in the container: every fd below the limit.  */
+  if (getrlimit (RLIMIT_NOFILE, &lim) < 0 || lim.rlim_cur == RLIM_INFINITY || lim.rlim_cur > (1 << 20))
+    lim.rlim_cur = 1 << 20;
+  for (int fd = first; fd < (int) lim.rlim_cur; fd++)
+    if (set_cloexec (fd) < 0)
+      return skiff_error_sys (err, "fcntl(FD_CLOEXEC) fd %d", fd);
   return 0;
 }
 

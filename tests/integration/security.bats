@@ -347,6 +347,18 @@ EOF
   [ "$(jq -r .state.status "$BUNDLE/state.out.3")" = running ]
   [ "$(jq -r .metadata "$BUNDLE/state.out.3")" = "meta-1" ]
   [ "$(jq -r .received_fds "$BUNDLE/state.out.3")" = 1 ]
+
+  # create + start: the filter is loaded before `start` then, while create
+  # can still hand its fd on.
+  set_args "$PAYLOAD" syscall mkdir /dev/shm/f
+  skiff create -b "$BUNDLE" ct3 </dev/null >"$BUNDLE/ct3.out" 2>&1 || { cat "$BUNDLE/ct3.out"; false; }
+  run skiff start ct3
+  echo "start: $output"
+  [ "$status" -eq 0 ]
+  wait_for_status ct3 stopped
+  [ "$(cat "$BUNDLE/ct3.out")" = "errno=123" ]
+  [ "$(jq -r .state.id "$BUNDLE/state.out.4")" = ct3 ]
+  [ "$(jq -r .received_fds "$BUNDLE/state.out.4")" = 1 ]
 }
 
 @test "seccomp: a repeated profile comes from the cache, a corrupt entry is recompiled" {
