@@ -795,6 +795,10 @@ skiff_container_run (struct skiff_context *ctx, int *status, skiff_error_t *err)
   /* Let `state`, `kill`, `ps` in while we wait.  */
   flock (j.dirfd, LOCK_UN);
   *status = skiff_exit_status (skiff_wait_foreground (j.pid, j.pidfd, j.tty_master));
+  /* --keep: the stopped container stays for `state`, and `delete` removes
+     it (running the poststop hooks then).  */
+  if (ctx->keep)
+    goto out;
 
   /* Delete it, unless someone did already.  */
   while (flock (j.dirfd, LOCK_EX) < 0 && errno == EINTR)
