@@ -74,6 +74,50 @@ skiff_detached() {
   [ "$status" -eq 3 ]
 }
 
+@test "lifecycle: run --keep leaves the stopped container until delete" {
+  update_config '.hooks.poststop = [{path: "/bin/sh", args: ["sh", "-c", "echo ran >>\($b)/poststop"]}]' \
+    --arg b "$BUNDLE"
+  set_args /bin/skiff-test-helper exit 3
+  run skiff run --keep -b "$BUNDLE" $C1
+  [ "$status" -eq 3 ]
+  [ "$(container_status $C1)" = stopped ]
+  [ "$(skiff state $C1 | jq .pid)" = 0 ]
+  [ "$(skiff list -q)" = "$C1" ]
+  [ ! -e "$BUNDLE/poststop" ]
+  run skiff start $C1
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"container is stopped"* ]]
+  run skiff delete $C1
+  [ "$status" -eq 0 ]
+  [ ! -e "$ROOT/$C1" ]
+  [ "$(cat "$BUNDLE/poststop")" = ran ]
+  # create has no --keep
+  run skiff create --keep -b "$BUNDLE" $C1
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"--keep"* ]]
+  [ ! -e "$ROOT/$C1" ]
+}
+
+@test "lifecycle: run --keep without a pid namespace: delete ends what pid 1 left behind" {
+  update_config '.linux.namespaces |= map(select(.type != "pid"))'
+  # (the leftover must not hold our stdout: `run` would wait for it)
+  set_cmd /bin/sh -c '/bin/skiff-test-helper sleep 100 >/dev/null 2>&1 & exit 5'
+  run skiff run --keep -b "$BUNDLE" $C1
+  [ "$status" -eq 5 ]
+  [ "$(container_status $C1)" = stopped ]
+  cg=$(jq -r .skiff.cgroupPath "$ROOT/$C1/state.json")
+  [ -n "$cg" ] && [ "$cg" != null ] || skip "no cgroup for the container here"
+  left=$(cat "$cg/cgroup.procs")
+  [ -n "$left" ]
+  grep -q sleep "/proc/$left/cmdline"
+  run skiff delete $C1
+  [ "$status" -eq 0 ]
+  [ ! -e "$ROOT/$C1" ]
+  [ ! -e "$cg" ]
+  for _ in $(seq 100); do [ -d "/proc/$left" ] || break; sleep 0.05; done
+  [ ! -d "/proc/$left" ]
+}
+
 @test "lifecycle: run of a container killed by SIGKILL returns 137" {
   set_args /bin/skiff-test-helper sleep 100
   "$SKIFF" --root "$ROOT" run -b "$BUNDLE" $C1 </dev/null >/dev/null 2>&1 &
@@ -286,6 +330,33 @@ skiff_detached() {
   [[ "$output" == *"unknown signal"* ]]
   skiff kill --all $C1 9
   wait_for_status $C1 stopped
+}
+
+@test "lifecycle: kill ID 0 succeeds while the process exists, fails once stopped" {
+  set_args /bin/skiff-test-helper sleep 100
+  skiff_detached create -b "$BUNDLE" $C1
+  run skiff kill $C1 0
+  [ "$status" -eq 0 ]
+  [ -z "$output" ]
+  [ "$(container_status $C1)" = created ]
+  skiff start $C1
+  run skiff kill $C1 0
+  [ "$status" -eq 0 ]
+  run skiff kill --all $C1 0
+  [ "$status" -eq 0 ]
+  # nothing was delivered
+  [ "$(container_status $C1)" = running ]
+  skiff kill $C1 KILL
+  wait_for_status $C1 stopped
+  for a in "" --all; do
+    run skiff kill $a $C1 0
+    [ "$status" -eq 1 ]
+    [ "${#lines[@]}" -eq 1 ]
+    [[ "$output" == *"container not running"* ]]
+  done
+  run skiff kill $C1 -1
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"unknown signal"* ]]
 }
 
 @test "lifecycle: list --format json and -q" {
