@@ -359,6 +359,32 @@ skiff_detached() {
   [[ "$output" == *"unknown signal"* ]]
 }
 
+@test "lifecycle: kill of a paused container: KILL ends it, other signals wait for resume" {
+  set_cmd /bin/sh -c 'trap "exit 42" TERM; while :; do sleep 0.05; done'
+  skiff_detached run -d -b "$BUNDLE" $C1
+  sleep 0.3 # let the shell install its trap
+  run skiff pause $C1
+  if [ "$status" -ne 0 ] && [[ "$output" == *"no cgroup"* ]]; then
+    skip "no cgroup for the container here"
+  fi
+  [ "$status" -eq 0 ]
+  run skiff kill $C1 TERM
+  [ "$status" -eq 0 ]
+  sleep 0.5
+  [ "$(container_status $C1)" = paused ]
+  skiff resume $C1
+  wait_for_status $C1 stopped
+
+  skiff delete $C1
+  skiff_detached run -d -b "$BUNDLE" $C1
+  skiff pause $C1
+  run skiff kill $C1 KILL
+  [ "$status" -eq 0 ]
+  wait_for_status $C1 stopped
+  run skiff delete $C1
+  [ "$status" -eq 0 ]
+}
+
 @test "lifecycle: list --format json and -q" {
   set_args /bin/skiff-test-helper sleep 100
   skiff_detached create -b "$BUNDLE" $C1
