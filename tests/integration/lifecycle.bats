@@ -12,7 +12,14 @@ setup() {
   C1=lc1-$$-$BATS_TEST_NUMBER
   C2=lc2-$$-$BATS_TEST_NUMBER
 }
-teardown() { teardown_bundle; }
+teardown() {
+  # A blocking hook outlives a killed create (hooks run in their own
+  # process group): end the one a test started.
+  if [ -s "${BUNDLE:-}/hook.pid" ]; then
+    kill -KILL "$(cat "$BUNDLE/hook.pid")" 2>/dev/null || true
+  fi
+  teardown_bundle
+}
 
 # set_args hands its words to jq, which would eat "-c": build the array here.
 set_cmd() {
@@ -257,7 +264,8 @@ skiff_detached() {
 @test "lifecycle: skiff killed in the middle of create: delete --force cleans up" {
   # A prestart hook that blocks keeps create between clone and ready.
   set_args /bin/skiff-test-helper sleep 100
-  update_config '.hooks.prestart = [{"path": "/bin/sleep", "args": ["sleep", "100"]}]'
+  update_config '.hooks.prestart = [{path: "/bin/sh", args: ["sh", "-c", "echo $$ >\($b)/hook.pid; exec sleep 100"]}]' \
+    --arg b "$BUNDLE"
   "$SKIFF" --root "$ROOT" create -b "$BUNDLE" $C1 </dev/null >/dev/null 2>&1 &
   bg=$!
   SKIFF_BG_PIDS+=("$bg")
@@ -270,7 +278,6 @@ skiff_detached() {
   sleep 0.2
   kill -KILL "$bg"
   wait "$bg" || true
-  pkill_hook=$(pgrep -f '^/bin/sleep 100$' -P 1 || true)
   run skiff delete --force $C1
   [ "$status" -eq 0 ]
   [ ! -e "$ROOT/$C1" ]
