@@ -22,7 +22,7 @@ typedef int (*skiff_command_fn) (struct skiff_context *ctx, int argc, char **arg
   X (start, "start the process of a created container", "ID")                                \
   X (run, "create and start a container, wait for it and return its exit status",           \
      "[-b|--bundle DIR] [-d|--detach] [--pid-file FILE] [--console-socket SOCKET]\n"          \
-     "       [--preserve-fds N] [--no-pivot] [--no-new-keyring] ID")                          \
+     "       [--preserve-fds N] [--no-pivot] [--no-new-keyring] [--keep] ID")                 \
   X (state, "print the OCI state of a container", "ID")                                      \
   X (list, "list containers", "[-f|--format table|json] [-q|--quiet]")                       \
   X (kill, "send a signal to a container's process", "[-a|--all] ID [SIGNAL]")               \
@@ -32,6 +32,7 @@ typedef int (*skiff_command_fn) (struct skiff_context *ctx, int argc, char **arg
      "[--process FILE] [-d|--detach] [-t|--tty] [--console-socket SOCKET]\n"                  \
      "       [--pid-file FILE] [--cwd DIR] [-e|--env K=V]... [-u|--user UID[:GID]]\n"         \
      "       [-g|--additional-gids GID]... [--cap CAP]... [--no-new-privs]\n"                \
+     "       [--ignore-paused]\n"                                                            \
      "       [--process-label LABEL] [--apparmor PROFILE] [--preserve-fds N] ID [ARGS...]")   \
   X (pause, "freeze every process of a container", "ID")                                     \
   X (resume, "thaw a paused container", "ID")                                                \

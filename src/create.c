@@ -18,6 +18,7 @@ enum
   OPT_NO_PIVOT,
   OPT_NO_NEW_KEYRING,
   OPT_NO_SUBREAPER,
+  OPT_KEEP,
 };
 
 static const struct option create_options[] = {
@@ -29,6 +30,7 @@ static const struct option create_options[] = {
   { "no-new-keyring", no_argument, NULL, OPT_NO_NEW_KEYRING },
   { "no-subreaper", no_argument, NULL, OPT_NO_SUBREAPER },
   { "detach", no_argument, NULL, 'd' }, /* run only: rejected for create below */
+  { "keep", no_argument, NULL, OPT_KEEP }, /* run only, too */
   { NULL, 0, NULL, 0 },
 };
 
@@ -75,6 +77,11 @@ handle (int opt, const char *arg, void *data, skiff_error_t *err)
       if (! o->run)
         return skiff_usage_error (err, o->cmd, "unknown option `--detach`");
       ctx->detach = true;
+      return 0;
+    case OPT_KEEP:
+      if (! o->run)
+        return skiff_usage_error (err, o->cmd, "unknown option `--keep`");
+      ctx->keep = true;
       return 0;
     default:
       return skiff_usage_error (err, o->cmd, "unknown option");

@@ -16,6 +16,7 @@ enum
   OPT_CWD,
   OPT_CAP,
   OPT_NO_NEW_PRIVS,
+  OPT_IGNORE_PAUSED,
   OPT_PRESERVE_FDS,
   OPT_PROCESS_LABEL,
   OPT_APPARMOR,
@@ -33,6 +34,7 @@ static const struct option exec_options[] = {
   { "user", required_argument, NULL, 'u' },
   { "cap", required_argument, NULL, OPT_CAP },
   { "no-new-privs", no_argument, NULL, OPT_NO_NEW_PRIVS },
+  { "ignore-paused", no_argument, NULL, OPT_IGNORE_PAUSED },
   { "preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS },
   { "process-label", required_argument, NULL, OPT_PROCESS_LABEL },
   { "apparmor", required_argument, NULL, OPT_APPARMOR },
@@ -96,6 +98,9 @@ handle (int opt, const char *arg, void *data, skiff_error_t *err)
       break;
     case OPT_NO_NEW_PRIVS:
       c->o.no_new_privs = true;
+      break;
+    case OPT_IGNORE_PAUSED:
+      c->o.ignore_paused = true;
       break;
     case OPT_PRESERVE_FDS:
       if (parse_uint64 (arg, &n) < 0 || n > 65536)

@@ -10,7 +10,8 @@
 #include "container.h"
 #include "utils.h"
 
-/* "TERM", "SIGTERM", "sigterm", "15", "RTMIN+2": 0 when unknown.  */
+/* "TERM", "SIGTERM", "sigterm", "15", "RTMIN+2", or "0" (no signal: the
+   process is only checked to exist): -1 when unknown.  */
 static int
 parse_signal (const char *s)
 {
@@ -18,7 +19,7 @@ parse_signal (const char *s)
   int i;
 
   if (parse_uint64 (s, &n) == 0)
-    return n > 0 && n < (unsigned long long) NSIG ? (int) n : 0;
+    return n < (unsigned long long) NSIG ? (int) n : -1;
   if (strncasecmp (s, "SIG", 3) == 0)
     s += 3;
   if (strncasecmp (s, "RTMIN", 5) == 0 || strncasecmp (s, "RTMAX", 5) == 0)
@@ -29,9 +30,9 @@ parse_signal (const char *s)
       if (*rest == '\0')
         return base;
       if ((*rest != '+' && *rest != '-') || parse_uint64 (rest + 1, &n) < 0 || n > 64)
-        return 0;
+        return -1;
       sig = *rest == '+' ? base + (int) n : base - (int) n;
-      return sig >= SIGRTMIN && sig <= SIGRTMAX ? sig : 0;
+      return sig >= SIGRTMIN && sig <= SIGRTMAX ? sig : -1;
     }
   for (i = 1; i < SIGRTMIN; i++)
     {
@@ -43,7 +44,7 @@ parse_signal (const char *s)
     return SIGABRT;
   if (strcasecmp (s, "POLL") == 0)
     return SIGIO;
-  return 0;
+  return -1;
 }
 
 static const struct option kill_options[] = {
@@ -75,8 +76,12 @@ skiff_cmd_kill (struct skiff_context *ctx, int argc, char **argv, skiff_error_t 
   if (argc - first == 2)
     {
       sig = parse_signal (argv[first + 1]);
-      if (sig == 0)
+      if (sig < 0)
         return skiff_usage_error (err, argv[0], "unknown signal `%s`", argv[first + 1]);
     }
+  /* Signal 0 sends nothing: it checks that the container's process exists
+     (an error when the container is stopped), with or without --all.  */
+  if (sig == 0)
+    all = false;
   return skiff_container_kill (ctx, sig, all, err) < 0 ? -1 : 0;
 }

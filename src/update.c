@@ -247,7 +247,6 @@ skiff_cmd_update (struct skiff_context *ctx, int argc, char **argv, skiff_error_
   oci_resources *res = NULL;
   struct skiff_state *st = NULL;
   struct skiff_cgroup *cg = NULL;
-  oci_config *config = NULL;
   cleanup_close int dirfd = -1;
   enum skiff_status status;
   int ret;
@@ -289,17 +288,7 @@ skiff_cmd_update (struct skiff_context *ctx, int argc, char **argv, skiff_error_
     }
   if (skiff_cgroup_open (st->cgroup_path, &cg, err) < 0)
     goto out;
-  /* The container's own config tells which linux.devices stay allowed
-     if the device rules are replaced.  */
-  if (res->devices_len)
-    {
-      cleanup_free char *perr = NULL;
-      cleanup_free char *cfg = xasprintf ("/proc/self/fd/%d/config.json", dirfd);
-      config = oci_config_parse_file (cfg, &perr);
-      if (config == NULL)
-        skiff_debug ("update: no config copy for `%s` (%s)", id, perr ? perr : "");
-    }
-  if (skiff_cgroup_update_full (cg, res, config ? config->linux : NULL, err) < 0)
+  if (skiff_cgroup_update (cg, res, err) < 0)
     {
       skiff_error_wrap (err, "update %s", id);
       goto out;
@@ -307,8 +296,6 @@ skiff_cmd_update (struct skiff_context *ctx, int argc, char **argv, skiff_error_
   ret = 0;
 
 out:
-  if (config)
-    oci_config_free (config);
   skiff_cgroup_free (cg);
   if (st)
     skiff_state_free (st);

@@ -469,7 +469,7 @@ skiff_cgroup_create (const oci_config *config, const char *id, enum skiff_cgroup
     goto fail;
   if (res && skiff_cgroup_apply_resources (cg, res, &skip, false, err) < 0)
     goto fail_rmdir;
-  if (skiff_cgroup_apply_devices (cg, res, lnx, err) < 0)
+  if (skiff_cgroup_apply_devices (cg, res, err) < 0)
     goto fail_rmdir;
   *out = cg;
   return 0;
@@ -747,13 +747,6 @@ skiff_cgroup_destroy (struct skiff_cgroup *cg, skiff_error_t *err)
 int
 skiff_cgroup_update (const struct skiff_cgroup *cg, const oci_resources *res, skiff_error_t *err)
 {
-  return skiff_cgroup_update_full (cg, res, NULL, err);
-}
-
-int
-skiff_cgroup_update_full (const struct skiff_cgroup *cg, const oci_resources *res,
-                          const oci_linux *lnx, skiff_error_t *err)
-{
   struct skiff_cgroup_skip skip = { 0 };
   cleanup_strv char **ctrls = NULL;
   bool created;
@@ -775,7 +768,7 @@ skiff_cgroup_update_full (const struct skiff_cgroup *cg, const oci_resources *re
     return -1;
   /* Device rules only when the update carries them (containerd sends the
      whole LinuxResources; an absent list keeps the current program).  */
-  if (res->devices_len && skiff_cgroup_apply_devices (cg, res, lnx, err) < 0)
+  if (res->devices_len && skiff_cgroup_apply_devices (cg, res, err) < 0)
     return -1;
   return 0;
 }

@@ -63,11 +63,6 @@ void skiff_cgroup_features (struct skiff_cgroup_support *out);
 int skiff_cgroup_resolve_path (const char *cgroups_path, const char *id,
                                enum skiff_cgroup_manager mgr, char **out, skiff_error_t *err);
 
-/* skiff_cgroup_update, knowing the container's linux section (LNX may be
-   NULL): its linux.devices stay allowed when the device rules change.  */
-int skiff_cgroup_update_full (const struct skiff_cgroup *cg, const oci_resources *res,
-                              const oci_linux *lnx, skiff_error_t *err);
-
 /* cpu.shares (2..262144) -> cpu.weight (1..10000), 0 -> 0 (unset).  */
 unsigned long long skiff_cgroup_shares_to_weight (unsigned long long shares);
 /* blkio.weight (10..1000) -> io.weight (1..10000).  */

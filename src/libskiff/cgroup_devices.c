@@ -30,7 +30,10 @@ struct dev_rule
 
 /* Devices every container gets (as runc and crun give them): the nodes
    the runtime creates in /dev, ptys, and mknod of anything (creating a
-   node does not grant opening it).  */
+   node does not grant opening it).  linux.devices entries get no rule of
+   their own: the spec has them created, and linux.resources.devices alone
+   decides whether they may be opened (callers that pass a device list its
+   allow rule too, as podman and containerd do).  */
 static const struct dev_rule default_rules[] = {
   { true, BPF_DEVCG_DEV_CHAR, -1, -1, BPF_DEVCG_ACC_MKNOD },
   { true, BPF_DEVCG_DEV_BLOCK, -1, -1, BPF_DEVCG_ACC_MKNOD },
@@ -167,11 +170,9 @@ build_program (struct prog *p, const struct dev_rule *rules, size_t n)
 }
 
 static int
-collect_rules (const oci_resources *res, const oci_linux *lnx, struct dev_rule **out, size_t *n,
-               skiff_error_t *err)
+collect_rules (const oci_resources *res, struct dev_rule **out, size_t *n, skiff_error_t *err)
 {
-  size_t cap = (res ? res->devices_len : 0) + sizeof (default_rules) / sizeof (default_rules[0])
-               + (lnx ? lnx->devices_len : 0);
+  size_t cap = (res ? res->devices_len : 0) + sizeof (default_rules) / sizeof (default_rules[0]);
   struct dev_rule *rules = xmalloc0 ((cap + 1) * sizeof (*rules));
   size_t k = 0;
 
@@ -204,21 +205,6 @@ collect_rules (const oci_resources *res, const oci_linux *lnx, struct dev_rule *
     }
   memcpy (&rules[k], default_rules, sizeof (default_rules));
   k += sizeof (default_rules) / sizeof (default_rules[0]);
-  /* The devices the config asks the runtime to create are usable.  */
-  for (size_t i = 0; lnx && i < lnx->devices_len; i++)
-    {
-      const oci_device *d = lnx->devices[i];
-      int type;
-      if (d->type == NULL || !d->major_present || !d->minor_present)
-        continue;
-      if (strcmp (d->type, "c") == 0 || strcmp (d->type, "u") == 0)
-        type = BPF_DEVCG_DEV_CHAR;
-      else if (strcmp (d->type, "b") == 0)
-        type = BPF_DEVCG_DEV_BLOCK;
-      else
-        continue; /* fifos are not device-controlled */
-      rules[k++] = (struct dev_rule){ true, type, d->major, d->minor, 7 };
-    }
   *out = rules;
   *n = k;
   return 0;
@@ -299,14 +285,14 @@ find_attached (int cgfd)
 
 int
 skiff_cgroup_apply_devices (const struct skiff_cgroup *cg, const oci_resources *res,
-                            const oci_linux *lnx, skiff_error_t *err)
+                            skiff_error_t *err)
 {
   cleanup_free struct dev_rule *rules = NULL;
   struct prog p = { 0 };
   size_t n = 0;
   int ret;
 
-  if (collect_rules (res, lnx, &rules, &n, err) < 0)
+  if (collect_rules (res, &rules, &n, err) < 0)
     return -1;
   build_program (&p, rules, n);
 

@@ -40,10 +40,9 @@ int skiff_cgroup_apply_resources (const struct skiff_cgroup *cg, const oci_resou
                                   const struct skiff_cgroup_skip *skip, bool is_update,
                                   skiff_error_t *err);
 
-/* Device rules as an eBPF program; EXTRA are the linux.devices of the
-   config (allowed implicitly), may be NULL.  */
+/* Device rules (RES's, after the default devices') as an eBPF program.  */
 int skiff_cgroup_apply_devices (const struct skiff_cgroup *cg, const oci_resources *res,
-                                const oci_linux *linux_, skiff_error_t *err);
+                                skiff_error_t *err);
 
 /* Write VALUE to FILE of the cgroup; the error names the file.  */
 int skiff_cgroup_write (const struct skiff_cgroup *cg, const char *file, const char *value,

@@ -774,12 +774,15 @@ launch (struct job *j, skiff_error_t *err)
 static int
 do_create (struct job *j, skiff_error_t *err)
 {
+  /* Errors name the command the user ran.  */
+  const char *cmd = j->run_mode ? "run" : "create";
+
   if (prepare (j, err) < 0)
-    return skiff_error_wrap (err, "create %s", j->ctx->id);
+    return skiff_error_wrap (err, "%s %s", cmd, j->ctx->id);
   j->state.created = skiff_rfc3339_now ();
   j->dirfd = skiff_state_create_dir (j->ctx->state_root, j->ctx->id, err);
   if (j->dirfd < 0)
-    return skiff_error_wrap (err, "create %s", j->ctx->id);
+    return skiff_error_wrap (err, "%s %s", cmd, j->ctx->id);
   if (skiff_state_write (j->dirfd, &j->state, err) < 0 || launch (j, err) < 0)
     {
       skiff_error_t ignored = NULL;
@@ -791,7 +794,7 @@ do_create (struct job *j, skiff_error_t *err)
       job_release (j);
       skiff_container_destroy (j->ctx->state_root, j->dirfd, &j->state, NULL, false, &ignored);
       skiff_error_free (&ignored);
-      return skiff_error_wrap (err, "create %s", j->ctx->id);
+      return skiff_error_wrap (err, "%s %s", cmd, j->ctx->id);
     }
   job_release (j);
   return 0;
@@ -844,6 +847,10 @@ skiff_container_run (struct skiff_context *ctx, int *status, skiff_error_t *err)
   /* Let `state`, `kill`, `ps` in while we wait.  */
   flock (j.dirfd, LOCK_UN);
   *status = skiff_exit_status (skiff_wait_foreground (j.pid, j.pidfd, j.tty_master));
+  /* --keep: the stopped container stays for `state`, and `delete` removes
+     it (running the poststop hooks then).  */
+  if (ctx->keep)
+    goto out;
 
   /* Delete it, unless someone did already.  */
   while (flock (j.dirfd, LOCK_EX) < 0 && errno == EINTR)

@@ -37,6 +37,7 @@ struct skiff_exec_opts
   const char *process_label;
   const char *apparmor;
   char **additional_gids;    /* --additional-gids, added (numbers) */
+  bool ignore_paused;        /* into a paused container too: runs once resumed */
 };
 int skiff_container_exec (struct skiff_context *ctx, const struct skiff_exec_opts *opts, int *status,
                           skiff_error_t *err);

@@ -253,7 +253,7 @@ skiff_container_state (struct skiff_context *ctx, char **json, skiff_error_t *er
   struct skiff_container c;
 
   if (skiff_container_open (ctx, &c, err) < 0)
-    return -1;
+    return skiff_error_wrap (err, "state %s", ctx->id);
   if (c.status == SKIFF_STATUS_STOPPED)
     c.state->pid = 0; /* never show a pid that may belong to someone else now */
   *json = skiff_state_oci_json (c.state, c.status);

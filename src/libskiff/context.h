@@ -30,6 +30,7 @@ struct skiff_context
   bool no_pivot;
   bool no_new_keyring;
   bool detach;
+  bool keep;                   /* run --keep: no delete after the process exits */
 };
 
 #endif

@@ -585,7 +585,13 @@ skiff_container_exec (struct skiff_context *ctx, const struct skiff_exec_opts *o
   *status = 0;
   if (skiff_container_open (ctx, &c, err) < 0)
     return skiff_error_wrap (err, "exec %s", ctx->id);
-  if (c.status != SKIFF_STATUS_RUNNING && c.status != SKIFF_STATUS_CREATED)
+  if (c.status == SKIFF_STATUS_PAUSED && opts->ignore_paused)
+    {
+      /* The new process is born frozen and this exec waits for it:
+         `resume` must be able to take the container's lock meanwhile.  */
+      flock (c.dirfd, LOCK_UN);
+    }
+  else if (c.status != SKIFF_STATUS_RUNNING && c.status != SKIFF_STATUS_CREATED)
     {
       ret = skiff_error_plain (err, EINVAL, "exec %s: container is %s", ctx->id,
                                skiff_status_name (c.status));

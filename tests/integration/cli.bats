@@ -216,3 +216,76 @@ teardown() {
   [ "$status" -eq 0 ]
   echo "$output" | jq -e 'type == "array" or . == null' >/dev/null
 }
+
+# refused WANT CMD [ARGS...]: the command fails with exit 1 and one line
+# on stderr naming the command and containing WANT.  A timeout, so that a
+# command blocking on the container's lock fails instead of hanging.
+refused() {
+  local want=$1 cmd=$2
+  shift
+  run --separate-stderr timeout 10 "$SKIFF" --root "$ROOT" "$@"
+  echo "$cmd: status $status, stdout [$output], stderr [$stderr]"
+  [ "$status" -eq 1 ]
+  [ -z "$output" ]
+  [ "${#stderr_lines[@]}" -eq 1 ]
+  [[ "$stderr" == "skiff: $cmd"* ]]
+  [[ "$stderr" == *"$want"* ]]
+}
+
+@test "wrong state transitions: one line naming the command and the state, exit 1" {
+  bats_require_minimum_version 1.5.0
+  set_args /bin/skiff-test-helper sleep 100
+  skiff create -b "$BUNDLE" ct1 </dev/null >/dev/null 2>&1
+  refused "created, not running" pause ct1
+  refused "created, not paused" resume ct1
+  refused "already exists" create -b "$BUNDLE" ct1
+  refused "already exists" run -d -b "$BUNDLE" ct1
+  [ "$(container_status ct1)" = created ]
+
+  skiff start ct1
+  refused "running, not created" start ct1
+  refused "running, not paused" resume ct1
+  refused "running: stop it first or use --force" delete ct1
+  [ "$(container_status ct1)" = running ]
+
+  skiff pause ct1
+  refused "paused, not created" start ct1
+  refused "paused, not running" pause ct1
+  refused "paused: stop it first or use --force" delete ct1
+  refused "container is paused" exec ct1 /bin/true
+  [ "$(container_status ct1)" = paused ]
+  skiff resume ct1
+
+  skiff kill ct1 KILL
+  wait_for_status ct1 stopped
+  refused "stopped, not created" start ct1
+  refused "stopped, not running" pause ct1
+  refused "stopped, not paused" resume ct1
+  refused "container not running" kill ct1
+  refused "container not running" kill ct1 0
+  refused "container is stopped" exec ct1 /bin/true
+  refused "container is stopped" exec --ignore-paused ct1 /bin/true
+  refused "is stopped" update --pids-limit 10 ct1
+  refused "is stopped" events --stats ct1
+  run skiff delete ct1
+  [ "$status" -eq 0 ]
+  for c in start pause resume kill delete state; do
+    refused "does not exist" "$c" ct1
+  done
+}
+
+@test "bad arguments of kill, run and exec are usage errors (exit 2, one line)" {
+  bats_require_minimum_version 1.5.0
+  local args
+  for args in "kill ct1 FOO" "kill ct1 65" "kill ct1 0x1" "kill ct1 RTMIN+99" "kill ct1 0 extra" \
+              "kill" "run --keep" "exec --ignore-paused" "exec --ignore-paused ct1" \
+              "create --keep ct1" "exec --ignore-paused=yes ct1 /bin/true"; do
+    # shellcheck disable=SC2086 # split the words on purpose
+    run --separate-stderr skiff $args
+    echo "skiff $args: status $status, stderr [$stderr]"
+    [ "$status" -eq 2 ]
+    [ "${#stderr_lines[@]}" -eq 1 ]
+    [[ "$stderr" == "skiff: ${args%% *}: "*"(see \`skiff ${args%% *} --help\`)" ]]
+  done
+  [ -z "$(ls -A "$ROOT")" ]
+}

@@ -94,3 +94,68 @@ sh_args() {
   [ "${lines[1]}" = "1:5" ]
   [ "${lines[2]}" = write-ok ]
 }
+
+# /dev/fuse (10:229): opening it needs no capability and does nothing by
+# itself, so an EPERM can only come from the device program.
+fuse_device() {
+  update_config '.linux.devices = [{type: "c", path: "/dev/fuse", major: 10, minor: 229, fileMode: 438}]'
+}
+
+@test "devices: a listed device is created but a deny-all rule keeps it closed" {
+  [ -c /dev/fuse ] || skip "no /dev/fuse on the host"
+  fuse_device
+  update_config '.linux.resources.devices = [{allow: false, access: "rwm"}]'
+  sh_args 'stat -c "%F %t:%T" /dev/fuse; skiff-test-helper open /dev/fuse; skiff-test-helper open /dev/null'
+  run skiff run -b "$BUNDLE" ct1
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "character special file a:e5" ]
+  [ "${lines[1]}" = "errno=1" ]
+  [ "${lines[2]}" = ok ]
+}
+
+@test "devices: without device rules a listed device is not allowed either" {
+  [ -c /dev/fuse ] || skip "no /dev/fuse on the host"
+  fuse_device
+  update_config 'del(.linux.resources.devices)'
+  set_args /bin/skiff-test-helper open /dev/fuse
+  run skiff run -b "$BUNDLE" ct1
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = "errno=1" ]
+}
+
+@test "devices: an allow rule opens a listed device, with the access it grants" {
+  [ -c /dev/fuse ] || skip "no /dev/fuse on the host"
+  fuse_device
+  update_config '.linux.resources.devices = [{allow: false, access: "rwm"},
+      {allow: true, type: "c", major: 10, minor: 229, access: "rw"}]'
+  set_args /bin/skiff-test-helper open /dev/fuse
+  run skiff run -b "$BUNDLE" ct1
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = ok ]
+
+  update_config '.linux.resources.devices[1].access = "r"'
+  sh_args '(: </dev/fuse) && echo read-ok; (: >/dev/fuse) 2>&1'
+  run skiff run -b "$BUNDLE" ct1
+  echo "$output"
+  [ "${lines[0]}" = read-ok ]
+  [[ "${lines[1]}" == *"/dev/fuse"*"Operation not permitted"* ]]
+}
+
+@test "devices: update replaces the rules of a listed device" {
+  [ -c /dev/fuse ] || skip "no /dev/fuse on the host"
+  fuse_device
+  update_config '.linux.resources.devices = [{allow: false, access: "rwm"},
+      {allow: true, type: "c", major: 10, minor: 229, access: "rw"}]'
+  set_args /bin/skiff-test-helper sleep 100
+  skiff run -d -b "$BUNDLE" ct1 </dev/null >"$BUNDLE/run.out" 2>&1 || { cat "$BUNDLE/run.out"; return 1; }
+  run skiff exec ct1 /bin/skiff-test-helper open /dev/fuse
+  [ "$output" = ok ]
+  # The new rules alone count: the device being listed allows nothing.
+  echo '{"devices": [{"allow": false, "access": "rwm"}]}' | skiff update -r - ct1
+  run skiff exec ct1 /bin/skiff-test-helper open /dev/fuse
+  echo "$output"
+  [ "$output" = "errno=1" ]
+}

@@ -116,6 +116,37 @@ host_ns() {
   [[ "$output" == *"does not exist"* ]]
 }
 
+@test "exec: --ignore-paused runs in a paused container once it is resumed" {
+  run skiff pause "$C1"
+  if [ "$status" -ne 0 ] && [[ "$output" == *"no cgroup"* ]]; then
+    skip "no cgroup for the container here"
+  fi
+  [ "$status" -eq 0 ]
+  run timeout 10 "$SKIFF" --root "$ROOT" exec "$C1" /bin/true
+  [ "$status" -eq 1 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" == *"container is paused"* ]]
+
+  skiff_bg exec --ignore-paused "$C1" /bin/sh -c 'echo ran; exit 3'
+  xpid=$!
+  sleep 0.5
+  # Born frozen with the container: it has not run, and exec waits for it.
+  [ ! -s "$BUNDLE/bg.log" ]
+  kill -0 "$xpid"
+  # The waiting exec does not hold the container's lock (timeouts: a
+  # regression must fail here, not hang).
+  [ "$(timeout 10 "$SKIFF" --root "$ROOT" state "$C1" | jq -r .status)" = paused ]
+  run timeout 10 "$SKIFF" --root "$ROOT" resume "$C1"
+  [ "$status" -eq 0 ]
+  for _ in $(seq 200); do kill -0 "$xpid" 2>/dev/null || break; sleep 0.05; done
+  if kill -0 "$xpid" 2>/dev/null; then echo "exec still waiting after resume"; false; fi
+  rc=0
+  wait "$xpid" || rc=$?
+  cat "$BUNDLE/bg.log"
+  [ "$rc" -eq 3 ]
+  [ "$(cat "$BUNDLE/bg.log")" = ran ]
+}
+
 @test "exec: --tty gives the process a pty of the container's devpts" {
   require_cmd script
   run script -qec "$SKIFF --root $ROOT exec -t $C1 /bin/skiff-test-helper pty" /dev/null

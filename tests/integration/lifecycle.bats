@@ -12,7 +12,14 @@ setup() {
   C1=lc1-$$-$BATS_TEST_NUMBER
   C2=lc2-$$-$BATS_TEST_NUMBER
 }
-teardown() { teardown_bundle; }
+teardown() {
+  # A blocking hook outlives a killed create (hooks run in their own
+  # process group): end the one a test started.
+  if [ -s "${BUNDLE:-}/hook.pid" ]; then
+    kill -KILL "$(cat "$BUNDLE/hook.pid")" 2>/dev/null || true
+  fi
+  teardown_bundle
+}
 
 # set_args hands its words to jq, which would eat "-c": build the array here.
 set_cmd() {
@@ -72,6 +79,50 @@ skiff_detached() {
   [ ! -e "$ROOT/$C1" ]
   run skiff run -b "$BUNDLE" $C1
   [ "$status" -eq 3 ]
+}
+
+@test "lifecycle: run --keep leaves the stopped container until delete" {
+  update_config '.hooks.poststop = [{path: "/bin/sh", args: ["sh", "-c", "echo ran >>\($b)/poststop"]}]' \
+    --arg b "$BUNDLE"
+  set_args /bin/skiff-test-helper exit 3
+  run skiff run --keep -b "$BUNDLE" $C1
+  [ "$status" -eq 3 ]
+  [ "$(container_status $C1)" = stopped ]
+  [ "$(skiff state $C1 | jq .pid)" = 0 ]
+  [ "$(skiff list -q)" = "$C1" ]
+  [ ! -e "$BUNDLE/poststop" ]
+  run skiff start $C1
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"container is stopped"* ]]
+  run skiff delete $C1
+  [ "$status" -eq 0 ]
+  [ ! -e "$ROOT/$C1" ]
+  [ "$(cat "$BUNDLE/poststop")" = ran ]
+  # create has no --keep
+  run skiff create --keep -b "$BUNDLE" $C1
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"--keep"* ]]
+  [ ! -e "$ROOT/$C1" ]
+}
+
+@test "lifecycle: run --keep without a pid namespace: delete ends what pid 1 left behind" {
+  update_config '.linux.namespaces |= map(select(.type != "pid"))'
+  # (the leftover must not hold our stdout: `run` would wait for it)
+  set_cmd /bin/sh -c '/bin/skiff-test-helper sleep 100 >/dev/null 2>&1 & exit 5'
+  run skiff run --keep -b "$BUNDLE" $C1
+  [ "$status" -eq 5 ]
+  [ "$(container_status $C1)" = stopped ]
+  cg=$(jq -r .skiff.cgroupPath "$ROOT/$C1/state.json")
+  [ -n "$cg" ] && [ "$cg" != null ] || skip "no cgroup for the container here"
+  left=$(cat "$cg/cgroup.procs")
+  [ -n "$left" ]
+  grep -q sleep "/proc/$left/cmdline"
+  run skiff delete $C1
+  [ "$status" -eq 0 ]
+  [ ! -e "$ROOT/$C1" ]
+  [ ! -e "$cg" ]
+  for _ in $(seq 100); do [ -d "/proc/$left" ] || break; sleep 0.05; done
+  [ ! -d "/proc/$left" ]
 }
 
 @test "lifecycle: run of a container killed by SIGKILL returns 137" {
@@ -213,7 +264,8 @@ skiff_detached() {
 @test "lifecycle: skiff killed in the middle of create: delete --force cleans up" {
   # A prestart hook that blocks keeps create between clone and ready.
   set_args /bin/skiff-test-helper sleep 100
-  update_config '.hooks.prestart = [{"path": "/bin/sleep", "args": ["sleep", "100"]}]'
+  update_config '.hooks.prestart = [{path: "/bin/sh", args: ["sh", "-c", "echo $$ >\($b)/hook.pid; exec sleep 100"]}]' \
+    --arg b "$BUNDLE"
   "$SKIFF" --root "$ROOT" create -b "$BUNDLE" $C1 </dev/null >/dev/null 2>&1 &
   bg=$!
   SKIFF_BG_PIDS+=("$bg")
@@ -226,7 +278,6 @@ skiff_detached() {
   sleep 0.2
   kill -KILL "$bg"
   wait "$bg" || true
-  pkill_hook=$(pgrep -f '^/bin/sleep 100$' -P 1 || true)
   run skiff delete --force $C1
   [ "$status" -eq 0 ]
   [ ! -e "$ROOT/$C1" ]
@@ -286,6 +337,59 @@ skiff_detached() {
   [[ "$output" == *"unknown signal"* ]]
   skiff kill --all $C1 9
   wait_for_status $C1 stopped
+}
+
+@test "lifecycle: kill ID 0 succeeds while the process exists, fails once stopped" {
+  set_args /bin/skiff-test-helper sleep 100
+  skiff_detached create -b "$BUNDLE" $C1
+  run skiff kill $C1 0
+  [ "$status" -eq 0 ]
+  [ -z "$output" ]
+  [ "$(container_status $C1)" = created ]
+  skiff start $C1
+  run skiff kill $C1 0
+  [ "$status" -eq 0 ]
+  run skiff kill --all $C1 0
+  [ "$status" -eq 0 ]
+  # nothing was delivered
+  [ "$(container_status $C1)" = running ]
+  skiff kill $C1 KILL
+  wait_for_status $C1 stopped
+  for a in "" --all; do
+    run skiff kill $a $C1 0
+    [ "$status" -eq 1 ]
+    [ "${#lines[@]}" -eq 1 ]
+    [[ "$output" == *"container not running"* ]]
+  done
+  run skiff kill $C1 -1
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"unknown signal"* ]]
+}
+
+@test "lifecycle: kill of a paused container: KILL ends it, other signals wait for resume" {
+  set_cmd /bin/sh -c 'trap "exit 42" TERM; while :; do sleep 0.05; done'
+  skiff_detached run -d -b "$BUNDLE" $C1
+  sleep 0.3 # let the shell install its trap
+  run skiff pause $C1
+  if [ "$status" -ne 0 ] && [[ "$output" == *"no cgroup"* ]]; then
+    skip "no cgroup for the container here"
+  fi
+  [ "$status" -eq 0 ]
+  run skiff kill $C1 TERM
+  [ "$status" -eq 0 ]
+  sleep 0.5
+  [ "$(container_status $C1)" = paused ]
+  skiff resume $C1
+  wait_for_status $C1 stopped
+
+  skiff delete $C1
+  skiff_detached run -d -b "$BUNDLE" $C1
+  skiff pause $C1
+  run skiff kill $C1 KILL
+  [ "$status" -eq 0 ]
+  wait_for_status $C1 stopped
+  run skiff delete $C1
+  [ "$status" -eq 0 ]
 }
 
 @test "lifecycle: list --format json and -q" {
