@@ -782,12 +782,8 @@ skiff_container_run (struct skiff_context *ctx, int *status, skiff_error_t *err)
   if (j.config->hooks && j.config->hooks->poststart_len)
     {
       cleanup_free char *json = skiff_state_oci_json (&j.state, SKIFF_STATUS_RUNNING);
-      if (skiff_hooks_run (j.config->hooks->poststart, j.config->hooks->poststart_len,
-                           "poststart", json, &ignored) < 0)
-        {
-          skiff_warn ("%s", ignored->msg);
-          skiff_error_free (&ignored);
-        }
+      skiff_hooks_run_warn (j.config->hooks->poststart, j.config->hooks->poststart_len,
+                            "poststart", json);
     }
   if (ctx->detach)
     goto out;

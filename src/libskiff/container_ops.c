@@ -84,7 +84,6 @@ static void
 run_hooks_warn (const struct skiff_state *s, const oci_config *config, int which)
 {
   cleanup_free char *json = NULL;
-  skiff_error_t e = NULL;
   oci_hook **h;
   size_t n;
 
@@ -95,12 +94,7 @@ run_hooks_warn (const struct skiff_state *s, const oci_config *config, int which
   if (n == 0)
     return;
   json = skiff_state_oci_json (s, which ? SKIFF_STATUS_STOPPED : SKIFF_STATUS_RUNNING);
-  /* The spec: a poststart/poststop failure is only a warning.  */
-  if (skiff_hooks_run (h, n, which ? "poststop" : "poststart", json, &e) < 0)
-    {
-      skiff_warn ("%s", e->msg);
-      skiff_error_free (&e);
-    }
+  skiff_hooks_run_warn (h, n, which ? "poststop" : "poststart", json);
 }
 
 static oci_config *

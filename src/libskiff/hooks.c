@@ -318,3 +318,21 @@ skiff_hooks_run (oci_hook **hooks, size_t n, const char *stage, const char *stat
     }
   return 0;
 }
+
+size_t
+skiff_hooks_run_warn (oci_hook **hooks, size_t n, const char *stage, const char *state_json)
+{
+  size_t failed = 0;
+  for (size_t i = 0; i < n; i++)
+    {
+      skiff_error_t e = NULL;
+      skiff_debug ("running %s hook #%zu `%s`", stage, i, hooks[i]->path);
+      if (run_hook (hooks[i], stage, i, state_json, &e) < 0)
+        {
+          skiff_warn ("%s", e->msg);
+          skiff_error_free (&e);
+          failed++;
+        }
+    }
+  return failed;
+}
