@@ -420,22 +420,18 @@ check_unused (struct skiff_cgroup *cg, skiff_error_t *err)
 }
 
 int
-skiff_cgroup_create (const oci_config *config, const char *id, enum skiff_cgroup_manager mgr,
-                     struct skiff_cgroup **out, skiff_error_t *err)
+skiff_cgroup_prepare (const oci_config *config, const char *id, enum skiff_cgroup_manager mgr,
+                      struct skiff_cgroup **out, skiff_error_t *err)
 {
   const oci_linux *lnx = config ? config->linux : NULL;
-  const oci_resources *res = lnx ? lnx->resources : NULL;
-  struct skiff_cgroup_skip skip = { 0 };
-  cleanup_strv char **ctrls = NULL;
   cleanup_free char *rel = NULL;
   const char *mp;
-  bool hybrid, created;
-  int ret;
+  bool hybrid;
 
   *out = NULL;
   if (mgr == SKIFF_CGROUP_MANAGER_DISABLED)
     {
-      if (res)
+      if (lnx && lnx->resources)
         skiff_debug ("cgroup manager disabled: linux.resources ignored");
       return 0;
     }
@@ -443,11 +439,25 @@ skiff_cgroup_create (const oci_config *config, const char *id, enum skiff_cgroup
     return -1;
   if (skiff_cgroup_resolve_path (lnx ? lnx->cgroups_path : NULL, id, mgr, &rel, err) < 0)
     return -1;
+  *out = cgroup_new (mp, hybrid, rel);
+  return 0;
+}
 
-  struct skiff_cgroup *cg = cgroup_new (mp, hybrid, rel);
+int
+skiff_cgroup_create (const oci_config *config, struct skiff_cgroup **cgp, skiff_error_t *err)
+{
+  const oci_linux *lnx = config ? config->linux : NULL;
+  const oci_resources *res = lnx ? lnx->resources : NULL;
+  struct skiff_cgroup *cg = *cgp;
+  struct skiff_cgroup_skip skip = { 0 };
+  cleanup_strv char **ctrls = NULL;
+  bool created = false;
+
+  if (cg == NULL)
+    return 0;
   if (skiff_cgroup_needed_controllers (cg, res, false, &ctrls, &skip, err) < 0)
     goto fail;
-  if (make_cgroup_dirs (mp, rel, ctrls, &created, err) < 0)
+  if (make_cgroup_dirs (cg->mountpoint, cg->rel, ctrls, &created, err) < 0)
     {
       int e = skiff_error_errno (err);
       /* Rootless without a delegated cgroup (no systemd driver to ask for
@@ -459,29 +469,41 @@ skiff_cgroup_create (const oci_config *config, const char *id, enum skiff_cgroup
                       (*err)->msg);
           skiff_error_free (err);
           skiff_cgroup_free (cg);
+          *cgp = NULL;
           return 0;
         }
       goto fail;
     }
   if (open_pathfd (cg, err) < 0)
-    goto fail_rmdir;
+    goto fail;
   if (!created && check_unused (cg, err) < 0)
     goto fail;
   if (res && skiff_cgroup_apply_resources (cg, res, &skip, false, err) < 0)
-    goto fail_rmdir;
+    goto fail;
   if (skiff_cgroup_apply_devices (cg, res, lnx, err) < 0)
-    goto fail_rmdir;
-  *out = cg;
+    goto fail;
   return 0;
 
-fail_rmdir:
+fail:
   if (created)
     rmdir (cg->path);
-fail:
-  ret = -1;
-  skiff_error_wrap (err, "cgroup `%s`", cg->path);
-  skiff_cgroup_free (cg);
-  return ret;
+  return skiff_error_wrap (err, "cgroup `%s`", cg->path);
+}
+
+int
+skiff_cgroup_remove_unused (struct skiff_cgroup *cg, skiff_error_t *err)
+{
+  if (cg == NULL)
+    return 0;
+  close_fd (&cg->pathfd);
+  if (rmdir (cg->path) == 0 || errno == ENOENT)
+    return 0;
+  if (errno == EBUSY)
+    {
+      skiff_debug ("cgroup %s is in use: not the container's, left alone", cg->path);
+      return 0;
+    }
+  return skiff_error_sys (err, "remove cgroup `%s`", cg->path);
 }
 
 int

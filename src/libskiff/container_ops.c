@@ -126,7 +126,16 @@ skiff_container_destroy (const char *root, int dirfd, const struct skiff_state *
       kill (s->pid, SIGKILL);
       skiff_wait_pid_exit (s, 10000);
     }
-  if (s->cgroup_path && skiff_cgroup_open (s->cgroup_path, &cg, err) == 0 && cg)
+  if (s->cgroup_path && s->cgroup_pending && skiff_cgroup_open (s->cgroup_path, &cg, err) == 0
+      && cg)
+    {
+      /* Create was killed while making it: no process of ours was in it
+         yet, so a busy cgroup there belongs to someone else.  */
+      if (skiff_cgroup_remove_unused (cg, err) < 0)
+        ret = skiff_error_wrap (err, "delete %s", s->id);
+      skiff_cgroup_free (cg);
+    }
+  else if (s->cgroup_path && skiff_cgroup_open (s->cgroup_path, &cg, err) == 0 && cg)
     {
       if (kill_first)
         {
