@@ -165,6 +165,18 @@ own_cgroup (char **out, skiff_error_t *err)
   return skiff_error_make (err, ENOTSUP, "no cgroup v2 entry (0::) in /proc/self/cgroup");
 }
 
+char *
+skiff_cgroup_self_path (skiff_error_t *err)
+{
+  cleanup_free char *rel = NULL;
+  const char *mp;
+  bool hybrid;
+
+  if (skiff_cgroup_mountpoint (&mp, &hybrid, err) < 0 || own_cgroup (&rel, err) < 0)
+    return NULL;
+  return xasprintf ("%s%s", mp, strcmp (rel, "/") == 0 ? "" : rel);
+}
+
 /* "a-b-c.slice" -> "/a.slice/a-b.slice/a-b-c.slice"; "-.slice" -> "".  */
 static int
 expand_slice (const char *slice, char **out, skiff_error_t *err)

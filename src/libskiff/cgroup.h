@@ -34,6 +34,9 @@ int skiff_cgroup_open (const char *path, struct skiff_cgroup **out, skiff_error_
 void skiff_cgroup_free (struct skiff_cgroup *cg);
 
 const char *skiff_cgroup_path (const struct skiff_cgroup *cg);
+/* The calling process's own cgroup ("0::" of /proc/self/cgroup) as an
+   absolute path in the hierarchy skiff_cgroup_create uses.  */
+char *skiff_cgroup_self_path (skiff_error_t *err);
 /* O_PATH|O_DIRECTORY fd for clone3(CLONE_INTO_CGROUP).  */
 int skiff_cgroup_dirfd (const struct skiff_cgroup *cg);
 /* Move PID into the cgroup (fallback when CLONE_INTO_CGROUP was not used). */

@@ -290,6 +290,7 @@ child_setup (struct job *j, char **exec_path, skiff_error_t *err)
     .new_cgroup_ns = (all & CLONE_NEWCGROUP) != 0,
     .new_ipc_ns = (all & CLONE_NEWIPC) != 0,
     .premade = j->premade,
+    .cgroup_path = j->state.cgroup_path,
   };
   struct sync_msg m;
   int notify_fd = -1, tty_out;

@@ -20,6 +20,7 @@ struct skiff_rootfs_opts
   const char *bundle;     /* relative bind sources are relative to it (NULL: cwd) */
   bool new_ipc_ns;        /* its mqueue is the container's alone (may be relabelled) */
   const int *premade;     /* per mount: a tree from skiff_rootfs_premake, or -1; may be NULL */
+  const char *cgroup_path; /* the container's cgroup as the parent made it, NULL: none */
 };
 
 /* Parent, before the clone of a container with a user namespace: the

@@ -22,6 +22,9 @@ setup() {
 
 teardown() {
   teardown_bundle
+  # A container created where another cgroup2 mount was on top has a
+  # recorded path that does not resolve here.
+  [ -d "$V2$OWN/skiff-$ID" ] && rmdir "$V2$OWN/skiff-$ID" 2>/dev/null
   # Parents this test made for an explicit cgroupsPath (only ours).
   if [ -n "$PARENT" ]; then
     find "$V2$PARENT" -depth -type d -exec rmdir {} \; 2>/dev/null || true
@@ -66,6 +69,32 @@ hybrid() {
   run skiff delete --force "$ID"
   [ "$status" -eq 0 ]
   [ ! -d "$V2$PARENT/sub/$ID" ]
+}
+
+@test "cgroup: cgroup2 mounted over a hybrid /sys/fs/cgroup: the container's own cgroup, from the visible mount" {
+  hybrid || skip "needs the hybrid layout underneath (/sys/fs/cgroup/unified)"
+  require_cmd unshare
+  # No cgroup namespace: /sys/fs/cgroup is the container's cgroup bound
+  # from the host's hierarchy, which skiff must take from the mount on top.
+  update_config '.linux.namespaces |= map(select(.type != "cgroup"))'
+  # (cgroup.procs read by the shell itself: a cat would be listed too)
+  set_args /bin/sh -c 'sed -n "s/^0:://p" /proc/self/cgroup
+    while read -r p; do echo "$p"; done </sys/fs/cgroup/cgroup.procs
+    grep " /sys/fs/cgroup " /proc/self/mountinfo'
+  # The over-mount exists in a private mount namespace of this test only.
+  run unshare -m --propagation private sh -c '
+    mount -t cgroup2 none /sys/fs/cgroup || exit 99
+    "$SKIFF" --root "$ROOT" run -b "$BUNDLE" "$0"' "$ID"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  # Its cgroup as the host sees it, with only its own pid 1 in it, is what
+  # it has as /sys/fs/cgroup.
+  [ "${lines[0]}" = "$OWN/skiff-$ID" ]
+  [ "${lines[1]}" = 1 ]
+  [ "${#lines[@]}" -eq 3 ]
+  [[ "${lines[2]}" == *" $OWN/skiff-$ID /sys/fs/cgroup "*" - cgroup2 "* ]]
+  # run deleted it: the cgroup is gone (the same hierarchy, seen here).
+  [ ! -d "$V2$OWN/skiff-$ID" ]
 }
 
 @test "cgroup: a cgroupsPath cannot escape the hierarchy" {
