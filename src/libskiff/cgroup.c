@@ -549,6 +549,55 @@ skiff_cgroup_open (const char *path, struct skiff_cgroup **out, skiff_error_t *e
 }
 
 int
+skiff_cgroup_open_sub (const struct skiff_cgroup *cg, char *const *specs,
+                       struct skiff_cgroup **out, skiff_error_t *err)
+{
+  const char *spec = NULL, *path = NULL;
+  cleanup_free char *sub = NULL, *rel = NULL;
+
+  *out = NULL;
+  for (char *const *s = specs; s && *s; s++)
+    {
+      const char *colon = strchr (*s, ':');
+      const char *p = colon ? colon + 1 : *s;
+      if (colon == *s)
+        return skiff_error_make (err, EINVAL, "--cgroup `%s`: empty controller list", *s);
+      if (path && strcmp (path, p) != 0)
+        return skiff_error_make (err, EINVAL,
+                                 "--cgroup `%s` and `%s`: cgroup v2 has one hierarchy for all "
+                                 "controllers, so only one sub-cgroup can be given", spec, *s);
+      spec = *s;
+      path = p;
+    }
+  if (path == NULL)
+    return skiff_error_make (err, EINVAL, "--cgroup: no sub-cgroup given");
+  if (cg == NULL || cg->pathfd < 0)
+    return skiff_error_make (err, ENOENT, "--cgroup `%s`: the container has no cgroup", spec);
+
+  /* Relative to the container's cgroup, whatever slashes it is written with. */
+  sub = xmalloc (strlen (path) + 1);
+  char *w = sub;
+  for (const char *r = path + strspn (path, "/"); *r; r++)
+    if (!(*r == '/' && (r[1] == '/' || r[1] == '\0')))
+      *w++ = *r;
+  *w = '\0';
+  if (*sub == '\0' || !path_is_safe (sub))
+    return skiff_error_make (err, EINVAL,
+                             "--cgroup `%s`: not a sub-cgroup of the container's cgroup", spec);
+  rel = xasprintf ("%s/%s", cg->rel, sub);
+  struct skiff_cgroup *c = cgroup_new (cg->mountpoint, cg->hybrid, rel);
+  c->pathfd = open (c->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (c->pathfd < 0)
+    {
+      int ret = skiff_error_sys (err, "--cgroup `%s`: sub-cgroup `%s`", spec, c->path);
+      skiff_cgroup_free (c);
+      return ret;
+    }
+  *out = c;
+  return 0;
+}
+
+int
 skiff_cgroup_enter (const struct skiff_cgroup *cg, pid_t pid, skiff_error_t *err)
 {
   char buf[32];

@@ -34,6 +34,11 @@ int skiff_cgroup_open (const char *path, struct skiff_cgroup **out, skiff_error_
 void skiff_cgroup_free (struct skiff_cgroup *cg);
 
 const char *skiff_cgroup_path (const struct skiff_cgroup *cg);
+/* The sub-cgroup of CG that `exec --cgroup` SPECS name ([CONTROLLERS:]PATH,
+   PATH relative to CG): it must exist.  cgroup v2 has one hierarchy for
+   all controllers, so every spec must name the same PATH.  */
+int skiff_cgroup_open_sub (const struct skiff_cgroup *cg, char *const *specs,
+                           struct skiff_cgroup **out, skiff_error_t *err);
 /* The calling process's own cgroup ("0::" of /proc/self/cgroup) as an
    absolute path in the hierarchy skiff_cgroup_create uses.  */
 char *skiff_cgroup_self_path (skiff_error_t *err);

@@ -97,6 +97,45 @@ hybrid() {
   [ ! -d "$V2$OWN/skiff-$ID" ]
 }
 
+@test "cgroup: exec --cgroup runs the process in an existing sub-cgroup; a bad one is an error" {
+  set_args /bin/skiff-test-helper sleep 100
+  run_detached
+  local cg=$V2$OWN/skiff-$ID
+  mkdir "$cg/sub" "$cg/sub/deeper"
+  # The exec'd process sees its cgroup from inside the container's cgroup
+  # namespace (/sub), and the host finds it there.
+  run skiff exec --cgroup sub "$ID" /bin/sh -c 'sed -n "s/^0:://p" /proc/self/cgroup; echo $$'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = /sub ]
+  run skiff exec --cgroup /sub//deeper/ "$ID" /bin/sh -c 'sed -n "s/^0:://p" /proc/self/cgroup'
+  [ "$output" = /sub/deeper ]
+  # Controller names: one hierarchy on v2, the same place for all.
+  run skiff exec --cgroup pids,memory:sub --cgroup cpu:sub "$ID" /bin/sh -c 'sed -n "s/^0:://p" /proc/self/cgroup'
+  echo "$output"
+  [ "$output" = /sub ]
+  # Without --cgroup: the container's cgroup itself.
+  run skiff exec "$ID" /bin/sh -c 'sed -n "s/^0:://p" /proc/self/cgroup'
+  [ "$output" = / ]
+
+  run skiff exec --cgroup nosuch "$ID" /bin/true
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"--cgroup \`nosuch\`: sub-cgroup \`$cg/nosuch\`: No such file or directory"* ]]
+  run skiff exec --cgroup ../.. "$ID" /bin/true
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"not a sub-cgroup of the container's cgroup"* ]]
+  run skiff exec --cgroup a:sub --cgroup b:sub/deeper "$ID" /bin/true
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"only one sub-cgroup"* ]]
+  # Nothing was started in a wrong place.
+  [ -z "$(cat "$cg/sub/deeper/cgroup.procs")" ]
+  [ -z "$(cat "$cg/sub/cgroup.procs")" ]
+  [ "$(cat "$cg/cgroup.procs")" = "$(container_pid "$ID")" ]
+}
+
 @test "cgroup: a cgroupsPath cannot escape the hierarchy" {
   update_config '.linux.cgroupsPath = "/../../memory/escape"'
   run skiff run -b "$BUNDLE" "$ID"
