@@ -1,6 +1,7 @@
 /* skiff: cgroup v2 placement and lifecycle: find the hierarchy, resolve
-   linux.cgroupsPath, create the cgroup (enabling only the controllers the
-   resources need), freeze, kill, list and remove it.  Limits are written by
+   linux.cgroupsPath, create the cgroup (enabling the controllers the
+   resources need at every level, and the others where the kernel lets
+   us), freeze, kill, list and remove it.  Limits are written by
    cgroup_resources.c, device rules by cgroup_devices.c.  */
 #include <config.h>
 #include "cgroup.h"
@@ -342,12 +343,18 @@ skiff_cgroup_dirfd (const struct skiff_cgroup *cg)
   return cg ? cg->pathfd : -1;
 }
 
-/* Enable CTRLS in DIR/cgroup.subtree_control where not yet enabled.  */
+/* Enable CTRLS, which the resources need, in DIR/cgroup.subtree_control
+   (a failure is an error), and, best effort, every other controller DIR
+   offers, as runc does: down a nested cgroupsPath the container's cgroup
+   then has them all, so usage is accounted (memory.current, cpu.stat,
+   stats) without limits, `update` finds them, and a container with a
+   cgroup namespace can hand them on to sub-cgroups of its own.  */
 static int
 enable_controllers (const char *dir, char **ctrls, skiff_error_t *err)
 {
   cleanup_free char *file = xasprintf ("%s/cgroup.subtree_control", dir);
-  cleanup_free char *cur = NULL;
+  cleanup_free char *offered_file = xasprintf ("%s/cgroup.controllers", dir);
+  cleanup_free char *cur = NULL, *offered = NULL;
   if (read_file_at (AT_FDCWD, file, &cur, NULL, err) < 0)
     return -1;
   for (char **c = ctrls; c && *c; c++)
@@ -365,6 +372,27 @@ enable_controllers (const char *dir, char **ctrls, skiff_error_t *err)
                                     "linux.cgroupsPath outside skiff's own cgroup)", *c, file);
           return skiff_error_sys (err, "enable the %s controller in `%s`", *c, file);
         }
+    }
+  if (read_file_at (AT_FDCWD, offered_file, &offered, NULL, NULL) < 0)
+    return 0;
+  for (char *p = offered; *p;)
+    {
+      p += strspn (p, " \t\n");
+      size_t len = strcspn (p, " \t\n");
+      if (len == 0)
+        break;
+      cleanup_free char *name = xstrndup_ (p, len);
+      p += len;
+      bool required = false;
+      for (char **c = ctrls; c && *c && ! required; c++)
+        required = strcmp (*c, name) == 0;
+      if (required || word_in_list (cur, name))
+        continue;
+      cleanup_free char *v = xasprintf ("+%s", name);
+      /* Not needed by any limit: a cgroup with processes of its own (EBUSY)
+         or a threaded subtree just goes without it.  */
+      if (write_file_at (AT_FDCWD, file, v, strlen (v), NULL) < 0)
+        skiff_debug ("cgroup %s: %s controller not enabled: %s", dir, name, strerror (errno));
     }
   return 0;
 }
