@@ -79,7 +79,8 @@ count_leftovers() { # LABEL
   done <<<"$left"
 }
 
-@test "crash: create killed at each step, then delete --force, leaves nothing" {
+# kill -9 of create at each named step, then delete --force.
+crash_at_each_step() {
   local steps=(state-dir state-written cgroup-intent cgroup-made cgroup-recorded fifo cloned
     pid-recorded config-saved prestart ready pid-file)
   local step id rc
@@ -99,6 +100,20 @@ count_leftovers() { # LABEL
   done
   echo "${#steps[@]} steps; leftovers: $TOTAL"
   [ "$TOTAL" -eq 0 ]
+}
+
+@test "crash: create killed at each step, then delete --force, leaves nothing" {
+  crash_at_each_step
+}
+
+@test "crash: the same with a user namespace (id maps written by the parent)" {
+  update_config '.linux.namespaces += [{type: "user"}]
+    | .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+    | .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+    | .mounts |= map(if .destination == "/sys" then {destination: "/sys", type: "none",
+        source: "/sys", options: ["rbind","nosuid","noexec","nodev","ro"]} else . end)
+    | .mounts |= map(.options |= ((. // []) - ["gid=5"]))'
+  crash_at_each_step
 }
 
 # kill -9 after a random delay: the instants between the named steps.
@@ -142,7 +157,7 @@ count_leftovers() { # LABEL
   run env SKIFF_TEST_CRASH_AT=cgroup-intent "$SKIFF" --root "$ROOT2" create -b "$BUNDLE" "$id"
   [ "$status" -eq 137 ]
   # The killed create recorded the path, not yet as its own.
-  jq -e '.skiff.cgroupPending == true' "$ROOT2/$id/state.json"
+  jq -e '.skiff.cgroupPending == true' "$ROOT2/$id/state.json" >/dev/null
   run "$SKIFF" --root "$ROOT2" delete --force "$id"
   echo "$output"
   [ "$status" -eq 0 ]
