@@ -1,7 +1,8 @@
 /* skiff: `create` and `run`: one process clones the container directly.
  *
  * Parent: parse config -> state dir (locked) + minimal state.json ->
- * security_prepare -> cgroup (path recorded first) -> console socket -> exec.fifo + sync socket
+ * security_prepare -> cgroup (its path recorded first) -> console socket
+ * -> exec.fifo + sync socket
  * -> clone3 -> id maps / time offsets / cgroup / state with pid -> GO ->
  * serve the child's requests (createRuntime hooks, seccomp fd) until READY
  * (create) or EOF on the close-on-exec sync socket (run: the exec happened).
