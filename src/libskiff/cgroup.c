@@ -1,7 +1,7 @@
 /* skiff: cgroup v2 placement and lifecycle: find the hierarchy, resolve
    linux.cgroupsPath, create the cgroup (enabling the controllers the
-   resources need at every level, and the others where the kernel lets
-   us), freeze, kill, list and remove it.  Limits are written by
+   resources need at every level, and the others in the levels skiff
+   makes), freeze, kill, list and remove it.  Limits are written by
    cgroup_resources.c, device rules by cgroup_devices.c.  */
 #include <config.h>
 #include "cgroup.h"
@@ -344,13 +344,15 @@ skiff_cgroup_dirfd (const struct skiff_cgroup *cg)
 }
 
 /* Enable CTRLS, which the resources need, in DIR/cgroup.subtree_control
-   (a failure is an error), and, best effort, every other controller DIR
-   offers, as runc does: down a nested cgroupsPath the container's cgroup
-   then has them all, so usage is accounted (memory.current, cpu.stat,
-   stats) without limits, `update` finds them, and a container with a
-   cgroup namespace can hand them on to sub-cgroups of its own.  */
+   (a failure is an error).  With ALL (a level of a nested cgroupsPath that
+   skiff made), also every other controller DIR offers, best effort: the
+   container's cgroup then has them, so usage is accounted (memory.current,
+   cpu.stat, stats) without limits, `update` finds them, and a container
+   with a cgroup namespace can hand them on to sub-cgroups of its own.  A
+   cgroup skiff did not make (the hierarchy root, its own, one another
+   manager set up) changes only for controllers a limit needs.  */
 static int
-enable_controllers (const char *dir, char **ctrls, skiff_error_t *err)
+enable_controllers (const char *dir, char **ctrls, bool all, skiff_error_t *err)
 {
   cleanup_free char *file = xasprintf ("%s/cgroup.subtree_control", dir);
   cleanup_free char *offered_file = xasprintf ("%s/cgroup.controllers", dir);
@@ -373,7 +375,7 @@ enable_controllers (const char *dir, char **ctrls, skiff_error_t *err)
           return skiff_error_sys (err, "enable the %s controller in `%s`", *c, file);
         }
     }
-  if (read_file_at (AT_FDCWD, offered_file, &offered, NULL, NULL) < 0)
+  if (! all || read_file_at (AT_FDCWD, offered_file, &offered, NULL, NULL) < 0)
     return 0;
   for (char *p = offered; *p;)
     {
@@ -407,22 +409,24 @@ make_cgroup_dirs (const char *mountpoint, const char *rel, char **ctrls, bool *c
   size_t base = strlen (mountpoint);
 
   *created = false;
-  if (enable_controllers (mountpoint, ctrls, err) < 0)
+  if (enable_controllers (mountpoint, ctrls, false, err) < 0)
     return -1;
   for (char *s = path + base + 1;; s++)
     {
       if (*s != '/' && *s != '\0')
         continue;
       char saved = *s;
+      bool made = true;
       *s = '\0';
       if (mkdir (path, 0755) < 0)
         {
           if (errno != EEXIST)
             return skiff_error_sys (err, "create cgroup `%s`", path);
+          made = false;
         }
       else if (saved == '\0')
         *created = true;
-      if (saved != '\0' && enable_controllers (path, ctrls, err) < 0)
+      if (saved != '\0' && enable_controllers (path, ctrls, made, err) < 0)
         return -1;
       *s = saved;
       if (saved == '\0')

@@ -136,6 +136,34 @@ hybrid() {
   [ "$(cat "$cg/cgroup.procs")" = "$(container_pid "$ID")" ]
 }
 
+@test "cgroup: levels of a nested cgroupsPath that skiff makes get the controllers offered; existing ones are left alone" {
+  # Needs a controller enabled at the hierarchy's root (a hybrid host may
+  # offer one, hugetlb say, that no v1 hierarchy took).
+  local c
+  c=$(awk '{print $1}' "$V2/cgroup.subtree_control" 2>/dev/null)
+  [ -n "$c" ] || skip "no controller enabled at the root of $V2"
+  PARENT=/skiff-bats-nest-$$
+  update_config '.linux.cgroupsPath = $p' --arg p "$PARENT/a/b/$ID"
+  set_args /bin/skiff-test-helper sleep 100
+  run_detached
+  local d
+  for d in "$PARENT" "$PARENT/a" "$PARENT/a/b"; do
+    echo "$d: $(cat "$V2$d/cgroup.subtree_control")"
+    grep -qw "$c" "$V2$d/cgroup.subtree_control"
+  done
+  grep -qw "$c" "$V2$PARENT/a/b/$ID/cgroup.controllers"
+  skiff delete --force "$ID"
+  rmdir "$V2$PARENT/a/b" "$V2$PARENT/a" "$V2$PARENT"
+
+  # A level that exists already is someone else's: no controller a limit
+  # does not need is enabled there, nor, so, below it.
+  mkdir "$V2$PARENT"
+  run_detached
+  echo "$PARENT: '$(cat "$V2$PARENT/cgroup.subtree_control")'"
+  [ -z "$(cat "$V2$PARENT/cgroup.subtree_control")" ]
+  ! grep -qw "$c" "$V2$PARENT/a/b/$ID/cgroup.controllers"
+}
+
 @test "cgroup: a cgroupsPath cannot escape the hierarchy" {
   update_config '.linux.cgroupsPath = "/../../memory/escape"'
   run skiff run -b "$BUNDLE" "$ID"
