@@ -31,6 +31,7 @@ typedef int (*skiff_command_fn) (struct skiff_context *ctx, int argc, char **arg
   X (exec, "run a new process inside a container",                                          \
      "[--process FILE] [-d|--detach] [-t|--tty] [--console-socket SOCKET]\n"                  \
      "       [--pid-file FILE] [--cwd DIR] [-e|--env K=V]... [-u|--user UID[:GID]]\n"         \
+     "       [--cgroup [CONTROLLERS:]SUB]...\n"                                                \
      "       [-g|--additional-gids GID]... [--cap CAP]... [--no-new-privs]\n"                \
      "       [--ignore-paused]\n"                                                            \
      "       [--process-label LABEL] [--apparmor PROFILE] [--preserve-fds N] ID [ARGS...]")   \

@@ -20,7 +20,7 @@ enum
   OPT_PRESERVE_FDS,
   OPT_PROCESS_LABEL,
   OPT_APPARMOR,
-  OPT_IGNORED_ARG,
+  OPT_CGROUP,
 };
 
 static const struct option exec_options[] = {
@@ -39,7 +39,7 @@ static const struct option exec_options[] = {
   { "process-label", required_argument, NULL, OPT_PROCESS_LABEL },
   { "apparmor", required_argument, NULL, OPT_APPARMOR },
   { "additional-gids", required_argument, NULL, 'g' },
-  { "cgroup", required_argument, NULL, OPT_IGNORED_ARG },
+  { "cgroup", required_argument, NULL, OPT_CGROUP },
   { NULL, 0, NULL, 0 },
 };
 
@@ -47,7 +47,7 @@ struct exec_cli
 {
   struct skiff_context *ctx;
   struct skiff_exec_opts o;
-  size_t n_env, n_caps, n_gids;
+  size_t n_env, n_caps, n_gids, n_cgroups;
   const char *cmd;
 };
 
@@ -116,8 +116,8 @@ handle (int opt, const char *arg, void *data, skiff_error_t *err)
     case 'g':
       push (&c->o.additional_gids, &c->n_gids, arg);
       break;
-    case OPT_IGNORED_ARG:
-      skiff_debug ("exec --%s `%s` ignored", "cgroup", arg);
+    case OPT_CGROUP:
+      push (&c->o.cgroups, &c->n_cgroups, arg);
       break;
     default:
       break;
@@ -156,10 +156,12 @@ out:
   free (c.o.env);
   free (c.o.caps);
   free (c.o.additional_gids);
+  free (c.o.cgroups);
   return status;
 out_err:
   free (c.o.env);
   free (c.o.caps);
   free (c.o.additional_gids);
+  free (c.o.cgroups);
   return -1;
 }

@@ -1,6 +1,7 @@
 /* skiff: cgroup v2 placement and lifecycle: find the hierarchy, resolve
-   linux.cgroupsPath, create the cgroup (enabling only the controllers the
-   resources need), freeze, kill, list and remove it.  Limits are written by
+   linux.cgroupsPath, create the cgroup (enabling the controllers the
+   resources need at every level, and the others in the levels skiff
+   makes), freeze, kill, list and remove it.  Limits are written by
    cgroup_resources.c, device rules by cgroup_devices.c.  */
 #include <config.h>
 #include "cgroup.h"
@@ -163,6 +164,18 @@ own_cgroup (char **out, skiff_error_t *err)
       line = nl ? nl + 1 : NULL;
     }
   return skiff_error_make (err, ENOTSUP, "no cgroup v2 entry (0::) in /proc/self/cgroup");
+}
+
+char *
+skiff_cgroup_self_path (skiff_error_t *err)
+{
+  cleanup_free char *rel = NULL;
+  const char *mp;
+  bool hybrid;
+
+  if (skiff_cgroup_mountpoint (&mp, &hybrid, err) < 0 || own_cgroup (&rel, err) < 0)
+    return NULL;
+  return xasprintf ("%s%s", mp, strcmp (rel, "/") == 0 ? "" : rel);
 }
 
 /* "a-b-c.slice" -> "/a.slice/a-b.slice/a-b-c.slice"; "-.slice" -> "".  */
@@ -330,12 +343,20 @@ skiff_cgroup_dirfd (const struct skiff_cgroup *cg)
   return cg ? cg->pathfd : -1;
 }
 
-/* Enable CTRLS in DIR/cgroup.subtree_control where not yet enabled.  */
+/* Enable CTRLS, which the resources need, in DIR/cgroup.subtree_control
+   (a failure is an error).  With ALL (a level of a nested cgroupsPath that
+   skiff made), also every other controller DIR offers, best effort: the
+   container's cgroup then has them, so usage is accounted (memory.current,
+   cpu.stat, stats) without limits, `update` finds them, and a container
+   with a cgroup namespace can hand them on to sub-cgroups of its own.  A
+   cgroup skiff did not make (the hierarchy root, its own, one another
+   manager set up) changes only for controllers a limit needs.  */
 static int
-enable_controllers (const char *dir, char **ctrls, skiff_error_t *err)
+enable_controllers (const char *dir, char **ctrls, bool all, skiff_error_t *err)
 {
   cleanup_free char *file = xasprintf ("%s/cgroup.subtree_control", dir);
-  cleanup_free char *cur = NULL;
+  cleanup_free char *offered_file = xasprintf ("%s/cgroup.controllers", dir);
+  cleanup_free char *cur = NULL, *offered = NULL;
   if (read_file_at (AT_FDCWD, file, &cur, NULL, err) < 0)
     return -1;
   for (char **c = ctrls; c && *c; c++)
@@ -354,6 +375,27 @@ enable_controllers (const char *dir, char **ctrls, skiff_error_t *err)
           return skiff_error_sys (err, "enable the %s controller in `%s`", *c, file);
         }
     }
+  if (! all || read_file_at (AT_FDCWD, offered_file, &offered, NULL, NULL) < 0)
+    return 0;
+  for (char *p = offered; *p;)
+    {
+      p += strspn (p, " \t\n");
+      size_t len = strcspn (p, " \t\n");
+      if (len == 0)
+        break;
+      cleanup_free char *name = xstrndup_ (p, len);
+      p += len;
+      bool required = false;
+      for (char **c = ctrls; c && *c && ! required; c++)
+        required = strcmp (*c, name) == 0;
+      if (required || word_in_list (cur, name))
+        continue;
+      cleanup_free char *v = xasprintf ("+%s", name);
+      /* Not needed by any limit: a cgroup with processes of its own (EBUSY)
+         or a threaded subtree just goes without it.  */
+      if (write_file_at (AT_FDCWD, file, v, strlen (v), NULL) < 0)
+        skiff_debug ("cgroup %s: %s controller not enabled: %s", dir, name, strerror (errno));
+    }
   return 0;
 }
 
@@ -367,22 +409,24 @@ make_cgroup_dirs (const char *mountpoint, const char *rel, char **ctrls, bool *c
   size_t base = strlen (mountpoint);
 
   *created = false;
-  if (enable_controllers (mountpoint, ctrls, err) < 0)
+  if (enable_controllers (mountpoint, ctrls, false, err) < 0)
     return -1;
   for (char *s = path + base + 1;; s++)
     {
       if (*s != '/' && *s != '\0')
         continue;
       char saved = *s;
+      bool made = true;
       *s = '\0';
       if (mkdir (path, 0755) < 0)
         {
           if (errno != EEXIST)
             return skiff_error_sys (err, "create cgroup `%s`", path);
+          made = false;
         }
       else if (saved == '\0')
         *created = true;
-      if (saved != '\0' && enable_controllers (path, ctrls, err) < 0)
+      if (saved != '\0' && enable_controllers (path, ctrls, made, err) < 0)
         return -1;
       *s = saved;
       if (saved == '\0')
@@ -420,22 +464,18 @@ check_unused (struct skiff_cgroup *cg, skiff_error_t *err)
 }
 
 int
-skiff_cgroup_create (const oci_config *config, const char *id, enum skiff_cgroup_manager mgr,
-                     struct skiff_cgroup **out, skiff_error_t *err)
+skiff_cgroup_prepare (const oci_config *config, const char *id, enum skiff_cgroup_manager mgr,
+                      struct skiff_cgroup **out, skiff_error_t *err)
 {
   const oci_linux *lnx = config ? config->linux : NULL;
-  const oci_resources *res = lnx ? lnx->resources : NULL;
-  struct skiff_cgroup_skip skip = { 0 };
-  cleanup_strv char **ctrls = NULL;
   cleanup_free char *rel = NULL;
   const char *mp;
-  bool hybrid, created;
-  int ret;
+  bool hybrid;
 
   *out = NULL;
   if (mgr == SKIFF_CGROUP_MANAGER_DISABLED)
     {
-      if (res)
+      if (lnx && lnx->resources)
         skiff_debug ("cgroup manager disabled: linux.resources ignored");
       return 0;
     }
@@ -443,11 +483,25 @@ skiff_cgroup_create (const oci_config *config, const char *id, enum skiff_cgroup
     return -1;
   if (skiff_cgroup_resolve_path (lnx ? lnx->cgroups_path : NULL, id, mgr, &rel, err) < 0)
     return -1;
+  *out = cgroup_new (mp, hybrid, rel);
+  return 0;
+}
 
-  struct skiff_cgroup *cg = cgroup_new (mp, hybrid, rel);
+int
+skiff_cgroup_create (const oci_config *config, struct skiff_cgroup **cgp, skiff_error_t *err)
+{
+  const oci_linux *lnx = config ? config->linux : NULL;
+  const oci_resources *res = lnx ? lnx->resources : NULL;
+  struct skiff_cgroup *cg = *cgp;
+  struct skiff_cgroup_skip skip = { 0 };
+  cleanup_strv char **ctrls = NULL;
+  bool created = false;
+
+  if (cg == NULL)
+    return 0;
   if (skiff_cgroup_needed_controllers (cg, res, false, &ctrls, &skip, err) < 0)
     goto fail;
-  if (make_cgroup_dirs (mp, rel, ctrls, &created, err) < 0)
+  if (make_cgroup_dirs (cg->mountpoint, cg->rel, ctrls, &created, err) < 0)
     {
       int e = skiff_error_errno (err);
       /* Rootless without a delegated cgroup (no systemd driver to ask for
@@ -459,29 +513,41 @@ skiff_cgroup_create (const oci_config *config, const char *id, enum skiff_cgroup
                       (*err)->msg);
           skiff_error_free (err);
           skiff_cgroup_free (cg);
+          *cgp = NULL;
           return 0;
         }
       goto fail;
     }
   if (open_pathfd (cg, err) < 0)
-    goto fail_rmdir;
+    goto fail;
   if (!created && check_unused (cg, err) < 0)
     goto fail;
   if (res && skiff_cgroup_apply_resources (cg, res, &skip, false, err) < 0)
-    goto fail_rmdir;
+    goto fail;
   if (skiff_cgroup_apply_devices (cg, res, err) < 0)
-    goto fail_rmdir;
-  *out = cg;
+    goto fail;
   return 0;
 
-fail_rmdir:
+fail:
   if (created)
     rmdir (cg->path);
-fail:
-  ret = -1;
-  skiff_error_wrap (err, "cgroup `%s`", cg->path);
-  skiff_cgroup_free (cg);
-  return ret;
+  return skiff_error_wrap (err, "cgroup `%s`", cg->path);
+}
+
+int
+skiff_cgroup_remove_unused (struct skiff_cgroup *cg, skiff_error_t *err)
+{
+  if (cg == NULL)
+    return 0;
+  close_fd (&cg->pathfd);
+  if (rmdir (cg->path) == 0 || errno == ENOENT)
+    return 0;
+  if (errno == EBUSY)
+    {
+      skiff_debug ("cgroup %s is in use: not the container's, left alone", cg->path);
+      return 0;
+    }
+  return skiff_error_sys (err, "remove cgroup `%s`", cg->path);
 }
 
 int
@@ -511,6 +577,55 @@ skiff_cgroup_open (const char *path, struct skiff_cgroup **out, skiff_error_t *e
   /* A cgroup already removed is not an error: it has no processes and
      destroying it again succeeds.  */
   *out = cg;
+  return 0;
+}
+
+int
+skiff_cgroup_open_sub (const struct skiff_cgroup *cg, char *const *specs,
+                       struct skiff_cgroup **out, skiff_error_t *err)
+{
+  const char *spec = NULL, *path = NULL;
+  cleanup_free char *sub = NULL, *rel = NULL;
+
+  *out = NULL;
+  for (char *const *s = specs; s && *s; s++)
+    {
+      const char *colon = strchr (*s, ':');
+      const char *p = colon ? colon + 1 : *s;
+      if (colon == *s)
+        return skiff_error_make (err, EINVAL, "--cgroup `%s`: empty controller list", *s);
+      if (path && strcmp (path, p) != 0)
+        return skiff_error_make (err, EINVAL,
+                                 "--cgroup `%s` and `%s`: cgroup v2 has one hierarchy for all "
+                                 "controllers, so only one sub-cgroup can be given", spec, *s);
+      spec = *s;
+      path = p;
+    }
+  if (path == NULL)
+    return skiff_error_make (err, EINVAL, "--cgroup: no sub-cgroup given");
+  if (cg == NULL || cg->pathfd < 0)
+    return skiff_error_make (err, ENOENT, "--cgroup `%s`: the container has no cgroup", spec);
+
+  /* Relative to the container's cgroup, whatever slashes it is written with. */
+  sub = xmalloc (strlen (path) + 1);
+  char *w = sub;
+  for (const char *r = path + strspn (path, "/"); *r; r++)
+    if (!(*r == '/' && (r[1] == '/' || r[1] == '\0')))
+      *w++ = *r;
+  *w = '\0';
+  if (*sub == '\0' || !path_is_safe (sub))
+    return skiff_error_make (err, EINVAL,
+                             "--cgroup `%s`: not a sub-cgroup of the container's cgroup", spec);
+  rel = xasprintf ("%s/%s", cg->rel, sub);
+  struct skiff_cgroup *c = cgroup_new (cg->mountpoint, cg->hybrid, rel);
+  c->pathfd = open (c->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (c->pathfd < 0)
+    {
+      int ret = skiff_error_sys (err, "--cgroup `%s`: sub-cgroup `%s`", spec, c->path);
+      skiff_cgroup_free (c);
+      return ret;
+    }
+  *out = c;
   return 0;
 }
 

@@ -12,11 +12,21 @@
 
 struct skiff_cgroup;
 
-/* Create the container's cgroup from linux.cgroupsPath (default placement
-   when empty), enable controllers, apply linux.resources.  *OUT is NULL
-   with the manager disabled.  */
-int skiff_cgroup_create (const oci_config *config, const char *id, enum skiff_cgroup_manager mgr,
-                         struct skiff_cgroup **out, skiff_error_t *err);
+/* Where the container's cgroup goes: linux.cgroupsPath (default placement
+   when empty) in the cgroup v2 hierarchy, nothing created yet, so that the
+   caller can record skiff_cgroup_path before skiff_cgroup_create makes it.
+   *OUT is NULL with the manager disabled.  */
+int skiff_cgroup_prepare (const oci_config *config, const char *id, enum skiff_cgroup_manager mgr,
+                          struct skiff_cgroup **out, skiff_error_t *err);
+/* Create *CG (from skiff_cgroup_prepare; NULL: nothing to do), enable
+   controllers, apply linux.resources.  Rootless without the right to
+   create it and without limits, *CG is freed and set to NULL.  On failure
+   nothing it made is left, and an existing cgroup is left alone.  */
+int skiff_cgroup_create (const oci_config *config, struct skiff_cgroup **cg, skiff_error_t *err);
+/* Remove CG only if it is empty (no process, no sub-cgroup): for a path
+   recorded before the cgroup was known to be the container's, where a
+   cgroup in use is someone else's and is left alone.  */
+int skiff_cgroup_remove_unused (struct skiff_cgroup *cg, skiff_error_t *err);
 /* Reopen a container's cgroup from its recorded path (absolute, inside the
    v2 hierarchy).  A cgroup that no longer exists still opens: it has no
    pids, kill is a no-op and destroy succeeds.  */
@@ -24,6 +34,14 @@ int skiff_cgroup_open (const char *path, struct skiff_cgroup **out, skiff_error_
 void skiff_cgroup_free (struct skiff_cgroup *cg);
 
 const char *skiff_cgroup_path (const struct skiff_cgroup *cg);
+/* The sub-cgroup of CG that `exec --cgroup` SPECS name ([CONTROLLERS:]PATH,
+   PATH relative to CG): it must exist.  cgroup v2 has one hierarchy for
+   all controllers, so every spec must name the same PATH.  */
+int skiff_cgroup_open_sub (const struct skiff_cgroup *cg, char *const *specs,
+                           struct skiff_cgroup **out, skiff_error_t *err);
+/* The calling process's own cgroup ("0::" of /proc/self/cgroup) as an
+   absolute path in the hierarchy skiff_cgroup_create uses.  */
+char *skiff_cgroup_self_path (skiff_error_t *err);
 /* O_PATH|O_DIRECTORY fd for clone3(CLONE_INTO_CGROUP).  */
 int skiff_cgroup_dirfd (const struct skiff_cgroup *cg);
 /* Move PID into the cgroup (fallback when CLONE_INTO_CGROUP was not used). */

@@ -1,14 +1,17 @@
 /* skiff: `create` and `run`: one process clones the container directly.
  *
  * Parent: parse config -> state dir (locked) + minimal state.json ->
- * security_prepare -> cgroup -> console socket -> exec.fifo + sync socket
+ * security_prepare -> cgroup (its path recorded first) -> console socket
+ * -> exec.fifo + sync socket
  * -> clone3 -> id maps / time offsets / cgroup / state with pid -> GO ->
  * serve the child's requests (createRuntime hooks, seccomp fd) until READY
  * (create) or EOF on the close-on-exec sync socket (run: the exec happened).
  *
  * The state dir and a minimal state.json exist before anything else is
- * created, and the pid is recorded right after the clone, so a create that
- * is killed at any step leaves something `delete --force` can clean up.
+ * created, the cgroup's path is recorded before the cgroup is made, and the
+ * pid right after the clone, so a create that is killed at any step leaves
+ * something `delete --force` can clean up (tests/integration/crash.bats
+ * kills it at each skiff_crash_point and at random instants).
  * The child only blocks on the sync socket until it gets GO (a dead parent
  * means EOF, and the child exits) and on exec.fifo after it.  */
 #include <config.h>
@@ -292,6 +295,7 @@ child_setup (struct job *j, char **exec_path, skiff_error_t *err)
     .new_ipc_ns = (all & CLONE_NEWIPC) != 0,
     .premade = j->premade,
     .own_mount_ns = (all & CLONE_NEWNS) != 0,
+    .cgroup_path = j->state.cgroup_path,
   };
   struct sync_msg m;
   int tty_out;
@@ -619,6 +623,7 @@ parent_serve (struct job *j, skiff_error_t *err)
           {
             cleanup_free char *json = skiff_state_oci_json (&j->state, SKIFF_STATUS_CREATING);
             const oci_hooks *h = j->config->hooks;
+            skiff_crash_point ("prestart");
             if (skiff_hooks_run (h->prestart, h->prestart_len, "prestart", json, err) < 0
                 || skiff_hooks_run (h->create_runtime, h->create_runtime_len, "createRuntime",
                                     json, err) < 0)
@@ -660,15 +665,34 @@ launch (struct job *j, skiff_error_t *err)
   const oci_process *proc = j->config->process;
   bool split_user = (j->plan.unshare_flags & CLONE_NEWUSER) != 0;
 
+  skiff_crash_point ("state-written");
   if (skiff_security_prepare (j->config, proc, &j->sec, err) < 0)
     return -1;
-  if (skiff_cgroup_create (j->config, ctx->id, ctx->cgroup_manager, &j->cg, err) < 0)
+  if (skiff_cgroup_prepare (j->config, ctx->id, ctx->cgroup_manager, &j->cg, err) < 0)
     return -1;
   if (j->cg)
     {
+      /* Recorded before it is made, so that `delete --force` after a kill
+         finds it; pending until it is known to be ours (an existing
+         cgroup may be someone else's: see skiff_container_destroy).  */
       j->state.cgroup_path = xstrdup (skiff_cgroup_path (j->cg));
+      j->state.cgroup_pending = true;
       if (skiff_state_write (j->dirfd, &j->state, err) < 0)
         return -1;
+      skiff_crash_point ("cgroup-intent");
+      if (skiff_cgroup_create (j->config, &j->cg, err) < 0)
+        {
+          /* What it made it removed; what it found is not ours.  */
+          free (steal_pointer (&j->state.cgroup_path));
+          return -1;
+        }
+      skiff_crash_point ("cgroup-made");
+      if (j->cg == NULL)
+        free (steal_pointer (&j->state.cgroup_path));
+      j->state.cgroup_pending = false;
+      if (skiff_state_write (j->dirfd, &j->state, err) < 0)
+        return -1;
+      skiff_crash_point ("cgroup-recorded");
     }
 
   if (proc->terminal && ctx->console_socket)
@@ -689,6 +713,7 @@ launch (struct job *j, skiff_error_t *err)
       j->fifo_fd = openat (j->dirfd, "exec.fifo", O_RDWR | O_CLOEXEC);
       if (j->fifo_fd < 0)
         return skiff_error_sys (err, "open exec.fifo");
+      skiff_crash_point ("fifo");
     }
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, j->sync) < 0)
     return skiff_error_sys (err, "socketpair");
@@ -736,6 +761,7 @@ launch (struct job *j, skiff_error_t *err)
   close_fd (&j->fifo_fd);
   close_fd (&j->console_fd);
   close_fd (&j->tty_sock[1]);
+  skiff_crash_point ("cloned");
 
   if ((j->plan.clone_flags & CLONE_NEWUSER)
       && skiff_ns_write_id_maps (j->pid, j->config->linux, err) < 0)
@@ -748,6 +774,7 @@ launch (struct job *j, skiff_error_t *err)
   j->state.start_time = skiff_pid_start_time (j->pid);
   if (skiff_state_write (j->dirfd, &j->state, err) < 0)
     return -1;
+  skiff_crash_point ("pid-recorded");
   /* A child that already failed cannot take it, but has said why:
      parent_serve reads that.  */
   if (! split_user)
@@ -755,9 +782,11 @@ launch (struct job *j, skiff_error_t *err)
   /* The copy `exec`, `start` and `delete` read (the bundle may change).  */
   if (write_file_atomic_at (j->dirfd, "config.json", j->config_data, j->config_len, 0600, err) < 0)
     return -1;
+  skiff_crash_point ("config-saved");
 
   if (parent_serve (j, err) < 0)
     return -1;
+  skiff_crash_point ("ready");
   if (j->tty_sock[0] >= 0)
     {
       j->tty_master = skiff_terminal_receive (j->tty_sock[0], err);
@@ -766,6 +795,7 @@ launch (struct job *j, skiff_error_t *err)
     }
   if (ctx->pid_file && skiff_write_pid_file (ctx->pid_file, j->pid, err) < 0)
     return -1;
+  skiff_crash_point ("pid-file");
   return 0;
 }
 
@@ -783,6 +813,7 @@ do_create (struct job *j, skiff_error_t *err)
   j->dirfd = skiff_state_create_dir (j->ctx->state_root, j->ctx->id, err);
   if (j->dirfd < 0)
     return skiff_error_wrap (err, "%s %s", cmd, j->ctx->id);
+  skiff_crash_point ("state-dir");
   if (skiff_state_write (j->dirfd, &j->state, err) < 0 || launch (j, err) < 0)
     {
       skiff_error_t ignored = NULL;
@@ -834,12 +865,8 @@ skiff_container_run (struct skiff_context *ctx, int *status, skiff_error_t *err)
   if (j.config->hooks && j.config->hooks->poststart_len)
     {
       cleanup_free char *json = skiff_state_oci_json (&j.state, SKIFF_STATUS_RUNNING);
-      if (skiff_hooks_run (j.config->hooks->poststart, j.config->hooks->poststart_len,
-                           "poststart", json, &ignored) < 0)
-        {
-          skiff_warn ("%s", ignored->msg);
-          skiff_error_free (&ignored);
-        }
+      skiff_hooks_run_warn (j.config->hooks->poststart, j.config->hooks->poststart_len,
+                            "poststart", json);
     }
   if (ctx->detach)
     goto out;

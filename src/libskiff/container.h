@@ -30,6 +30,7 @@ struct skiff_exec_opts
   char **args;               /* or ARGS... */
   bool tty;
   const char *cwd;
+  char **cgroups;            /* --cgroup [CONTROLLERS:]SUB: an existing sub-cgroup */
   char **env;                /* --env K=V, appended */
   const char *user;          /* UID[:GID] */
   char **caps;               /* --cap, added */

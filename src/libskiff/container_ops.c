@@ -85,7 +85,6 @@ static void
 run_hooks_warn (const struct skiff_state *s, const oci_config *config, int which)
 {
   cleanup_free char *json = NULL;
-  skiff_error_t e = NULL;
   oci_hook **h;
   size_t n;
 
@@ -96,12 +95,7 @@ run_hooks_warn (const struct skiff_state *s, const oci_config *config, int which
   if (n == 0)
     return;
   json = skiff_state_oci_json (s, which ? SKIFF_STATUS_STOPPED : SKIFF_STATUS_RUNNING);
-  /* The spec: a poststart/poststop failure is only a warning.  */
-  if (skiff_hooks_run (h, n, which ? "poststop" : "poststart", json, &e) < 0)
-    {
-      skiff_warn ("%s", e->msg);
-      skiff_error_free (&e);
-    }
+  skiff_hooks_run_warn (h, n, which ? "poststop" : "poststart", json);
 }
 
 static oci_config *
@@ -133,7 +127,16 @@ skiff_container_destroy (const char *root, int dirfd, const struct skiff_state *
       kill (s->pid, SIGKILL);
       skiff_wait_pid_exit (s, 10000);
     }
-  if (s->cgroup_path && skiff_cgroup_open (s->cgroup_path, &cg, err) == 0 && cg)
+  if (s->cgroup_path && s->cgroup_pending && skiff_cgroup_open (s->cgroup_path, &cg, err) == 0
+      && cg)
+    {
+      /* Create was killed while making it: no process of ours was in it
+         yet, so a busy cgroup there belongs to someone else.  */
+      if (skiff_cgroup_remove_unused (cg, err) < 0)
+        ret = skiff_error_wrap (err, "delete %s", s->id);
+      skiff_cgroup_free (cg);
+    }
+  else if (s->cgroup_path && skiff_cgroup_open (s->cgroup_path, &cg, err) == 0 && cg)
     {
       if (kill_first)
         {

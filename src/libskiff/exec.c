@@ -386,6 +386,18 @@ exec_in (struct skiff_context *ctx, struct skiff_container *c, const struct skif
           goto out;
         }
     }
+  /* Before we join the container's pid namespace: an error after that
+     would leave this process in it until the clone restores ours.  */
+  if (c->state->cgroup_path && skiff_cgroup_open (c->state->cgroup_path, &cg, err) < 0)
+    goto out;
+  if (o->cgroups && o->cgroups[0])
+    {
+      struct skiff_cgroup *sub = NULL;
+      if (skiff_cgroup_open_sub (cg, o->cgroups, &sub, err) < 0)
+        goto out;
+      skiff_cgroup_free (cg);
+      cg = sub;
+    }
   ns = config_ns_flags (x.config);
   x.user_ns = (ns & CLONE_NEWUSER) != 0;
   x.child_flags = ns & ~(CLONE_NEWPID | CLONE_NEWTIME);
@@ -414,8 +426,6 @@ exec_in (struct skiff_context *ctx, struct skiff_container *c, const struct skif
           close_fd (&own_time_ns);
         }
     }
-  if (c->state->cgroup_path && skiff_cgroup_open (c->state->cgroup_path, &cg, err) < 0)
-    goto out;
 
   if (x.config->process->terminal)
     {

@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -53,7 +54,7 @@ keep_tail (struct hook_run *h, const char *buf, size_t n)
 }
 
 static void __attribute__ ((noreturn))
-hook_child (const oci_hook *hook, int in, int out)
+hook_child (const oci_hook *hook, pid_t runtime, int in, int out)
 {
   cleanup_free char **argv = NULL;
   char *empty_env[] = { NULL };
@@ -67,6 +68,10 @@ hook_child (const oci_hook *hook, int in, int out)
     signal (s, SIG_DFL);
   /* Its own process group, so a timeout kills what it started too.  */
   setpgid (0, 0);
+  /* A runtime killed meanwhile (`kill -9` of create) takes the hook with
+     it, rather than leaving it running unwatched.  */
+  if (prctl (PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid () != runtime)
+    _exit (127);
 
   if (dup2 (in, 0) < 0 || dup2 (out, 1) < 0 || dup2 (out, 2) < 0)
     _exit (127);
@@ -160,6 +165,7 @@ run_hook (const oci_hook *hook, const char *stage, size_t idx, const char *state
   bool out_open = true, exited = false, timed_out = false;
   sigset_t pipe_set, oldmask;
   int status = 0, ret = 0;
+  pid_t self;
 
   if (hook->path == NULL || hook->path[0] != '/')
     return skiff_error_make (err, 0, "%s hook #%zu: path `%s` is not absolute", stage, idx,
@@ -181,6 +187,7 @@ run_hook (const oci_hook *hook, const char *stage, size_t idx, const char *state
   sigaddset (&pipe_set, SIGPIPE);
   sigprocmask (SIG_BLOCK, &pipe_set, &oldmask);
 
+  self = getpid ();
   h.pid = fork ();
   if (h.pid < 0)
     {
@@ -188,7 +195,7 @@ run_hook (const oci_hook *hook, const char *stage, size_t idx, const char *state
       goto restore;
     }
   if (h.pid == 0)
-    hook_child (hook, inp[0], outp[1]);
+    hook_child (hook, self, inp[0], outp[1]);
 
   close (inp[0]);
   close (outp[1]);
@@ -317,4 +324,22 @@ skiff_hooks_run (oci_hook **hooks, size_t n, const char *stage, const char *stat
         return ret;
     }
   return 0;
+}
+
+size_t
+skiff_hooks_run_warn (oci_hook **hooks, size_t n, const char *stage, const char *state_json)
+{
+  size_t failed = 0;
+  for (size_t i = 0; i < n; i++)
+    {
+      skiff_error_t e = NULL;
+      skiff_debug ("running %s hook #%zu `%s`", stage, i, hooks[i]->path);
+      if (run_hook (hooks[i], stage, i, state_json, &e) < 0)
+        {
+          skiff_warn ("%s", e->msg);
+          skiff_error_free (&e);
+          failed++;
+        }
+    }
+  return failed;
 }

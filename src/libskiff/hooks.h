@@ -12,4 +12,10 @@
 int skiff_hooks_run (oci_hook **hooks, size_t n, const char *stage, const char *state_json,
                      skiff_error_t *err);
 
+/* Run every one of HOOKS (poststart, poststop): as the spec says for these
+   stages, a failing hook is a warning and the next one still runs.
+   Returns how many failed.  */
+size_t skiff_hooks_run_warn (oci_hook **hooks, size_t n, const char *stage,
+                             const char *state_json);
+
 #endif

@@ -5,6 +5,7 @@
 #include <config.h>
 #include "rootfs.h"
 #include "rootfs-internal.h"
+#include "cgroup.h"
 #include "fs.h"
 #include "namespaces.h"
 #include "log.h"
@@ -191,37 +192,6 @@ skiff_detach_outer_kernel_fs (const char *rootfs, skiff_error_t *err)
     }
 }
 
-/* The cgroup2 hierarchy of the host and this process's place in it.  */
-static char *
-own_cgroup2_path (skiff_error_t *err)
-{
-  cleanup_free char *info = NULL, *cg = NULL;
-  if (read_file_at (AT_FDCWD, "/proc/self/mountinfo", &info, NULL, err) < 0)
-    return NULL;
-  cleanup_free char *mp = NULL;
-  char *save = NULL;
-  for (char *line = strtok_r (info, "\n", &save); line && mp == NULL;
-       line = strtok_r (NULL, "\n", &save))
-    {
-      struct mountinfo_line mi;
-      if (split_mountinfo (line, &mi) && strcmp (mi.fstype, "cgroup2") == 0)
-        mp = xstrdup (mi.mountpoint);
-    }
-  if (mp == NULL)
-    {
-      skiff_error_make (err, ENOENT, "no cgroup2 hierarchy mounted on the host");
-      return NULL;
-    }
-  if (read_file_at (AT_FDCWD, "/proc/self/cgroup", &cg, NULL, err) < 0)
-    return NULL;
-  const char *rel = "/";
-  save = NULL;
-  for (char *line = strtok_r (cg, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
-    if (strncmp (line, "0::", 3) == 0)
-      rel = line + 3;
-  return xasprintf ("%s%s", mp, strcmp (rel, "/") == 0 ? "" : rel);
-}
-
 int
 skiff_mount_cgroup (struct skiff_rootfs_ctx *ctx, const oci_mount *m,
                     const struct skiff_mount_options *o, skiff_error_t *err)
@@ -240,7 +210,11 @@ skiff_mount_cgroup (struct skiff_rootfs_ctx *ctx, const oci_mount *m,
         return r;
       skiff_debug ("mount cgroup2 on %s failed: binding the container's cgroup", dest);
     }
-  cleanup_free char *host = own_cgroup2_path (err);
+  /* The very cgroup the parent made, in the hierarchy it used: not the
+     first cgroup2 mount of mountinfo, which may be hidden under another
+     one mounted over /sys/fs/cgroup.  */
+  cleanup_free char *host = ctx->opts->cgroup_path ? xstrdup (ctx->opts->cgroup_path)
+                                                   : skiff_cgroup_self_path (err);
   if (host == NULL)
     return skiff_error_wrap (err, "mount cgroup to %s", dest);
   struct skiff_mount_options b = *o;

@@ -24,6 +24,7 @@ struct skiff_rootfs_opts
   const int *premade;     /* per mount: a tree from skiff_rootfs_premake, or -1; may be NULL */
   bool own_mount_ns;      /* a new mount namespace of ours; false: shared or joined,
                              nothing is mounted, the root is entered with chroot */
+  const char *cgroup_path; /* the container's cgroup as the parent made it, NULL: none */
 };
 
 /* Parent, before anything is created: without a mount namespace of its

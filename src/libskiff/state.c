@@ -11,6 +11,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -283,6 +284,11 @@ skiff_state_write (int dirfd, const struct skiff_state *s, skiff_error_t *err)
   gen_str (g, "startTime");
   yajl_gen_integer (g, (long long) s->start_time);
   gen_kv (g, "cgroupPath", s->cgroup_path);
+  if (s->cgroup_pending)
+    {
+      gen_str (g, "cgroupPending");
+      yajl_gen_bool (g, true);
+    }
   gen_str (g, "cgroupManager");
   yajl_gen_integer (g, s->cgroup_manager);
   gen_str (g, "systemdCgroup");
@@ -322,6 +328,7 @@ skiff_state_read (int dirfd, struct skiff_state **out, skiff_error_t *err)
   const char *ann_path[] = { "annotations", NULL };
   const char *sd_path[] = { "skiff", "systemdCgroup", NULL };
   const char *hooks_path[] = { "skiff", "hasHooks", NULL };
+  const char *pending_path[] = { "skiff", "cgroupPending", NULL };
   struct skiff_state *s;
   size_t i;
 
@@ -347,6 +354,8 @@ skiff_state_read (int dirfd, struct skiff_state **out, skiff_error_t *err)
   s->systemd_cgroup = v && YAJL_IS_TRUE (v);
   v = yajl_tree_get (root, hooks_path, yajl_t_any);
   s->has_hooks = v && YAJL_IS_TRUE (v);
+  v = yajl_tree_get (root, pending_path, yajl_t_any);
+  s->cgroup_pending = v && YAJL_IS_TRUE (v);
   ann = yajl_tree_get (root, ann_path, yajl_t_object);
   if (ann && ann->u.object.len)
     {
@@ -556,4 +565,12 @@ skiff_write_pid_file (const char *path, pid_t pid, skiff_error_t *err)
       return skiff_error_make (err, saved, "rename `%s` to `%s`", tmp, path);
     }
   return 0;
+}
+
+void
+skiff_crash_point (const char *step)
+{
+  const char *at = getenv ("SKIFF_TEST_CRASH_AT");
+  if (at && strcmp (at, step) == 0)
+    raise (SIGKILL);
 }

@@ -34,6 +34,8 @@ struct skiff_state
   pid_t pid;                       /* container pid 1 on the host, 0 if none */
   unsigned long long start_time;   /* /proc/<pid>/stat field 22: detects pid reuse */
   char *cgroup_path;               /* absolute cgroupfs path, NULL if none */
+  bool cgroup_pending;             /* cgroup_path recorded before create made
+                                      it: not known to be the container's */
   int cgroup_manager;              /* enum skiff_cgroup_manager */
   char *created;                   /* RFC 3339 */
   char *owner;
@@ -79,5 +81,10 @@ bool skiff_state_pid_alive (const struct skiff_state *s);
 char *skiff_rfc3339_now (void);
 /* Write PID (decimal) to PATH atomically (temporary file + rename).  */
 int skiff_write_pid_file (const char *path, pid_t pid, skiff_error_t *err);
+
+/* Fault injection for tests/integration/crash.bats: when the environment
+   variable SKIFF_TEST_CRASH_AT names STEP, the process kills itself with
+   SIGKILL there, as an OOM kill or `kill -9` would.  */
+void skiff_crash_point (const char *step);
 
 #endif

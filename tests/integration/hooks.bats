@@ -69,7 +69,57 @@ add_logging_hooks() {
     run jq -r '.pid' "$BUNDLE/rootfs/$s.json"
     [ "$output" -gt 0 ]
   done
-  [ "$(jq -r .status "$BUNDLE/rootfs/poststop.json")" = stopped ]
+  # The status each stage sees (skiff(1), HOOKS).
+  local want=(prestart:creating createRuntime:creating createContainer:creating
+    startContainer:created poststart:running poststop:stopped)
+  for s in "${want[@]}"; do
+    run jq -r .status "$BUNDLE/rootfs/${s%%:*}.json"
+    echo "${s%%:*}: $output"
+    [ "$output" = "${s#*:}" ]
+  done
+}
+
+# Three hooks for STAGE, the middle one failing; each appends to $BUNDLE/STAGE.log.
+three_hooks_middle_fails() { # STAGE
+  update_config '.hooks[$s] = [
+      {"path": "/bin/sh", "args": ["sh", "-c", "echo one >> \($b)/\($s).log"]},
+      {"path": "/bin/sh", "args": ["sh", "-c", "echo two >> \($b)/\($s).log; echo why-\($s) >&2; exit 4"]},
+      {"path": "/bin/sh", "args": ["sh", "-c", "echo three >> \($b)/\($s).log"]}]' \
+    --arg s "$1" --arg b "$BUNDLE"
+}
+
+@test "hooks: a failing poststart hook warns, the next ones run and the container runs" {
+  three_hooks_middle_fails poststart
+  set_args /bin/skiff-test-helper sleep 100
+  skiff create -b "$BUNDLE" $CT1 >"$BUNDLE/create.log" 2>&1 </dev/null || { cat "$BUNDLE/create.log"; false; }
+  run skiff start $CT1
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *'poststart hook #1 `/bin/sh`: exit status 4: why-poststart'* ]]
+  [ "$(cat "$BUNDLE/poststart.log" | tr '\n' ' ')" = "one two three " ]
+  [ "$(container_status $CT1)" = running ]
+
+  # `run` too: the process runs to its end and its status is kept.
+  rm "$BUNDLE/poststart.log"
+  set_args /bin/sh -c 'exit 5'
+  run skiff run -b "$BUNDLE" $CT2
+  echo "$output"
+  [ "$status" -eq 5 ]
+  [[ "$output" == *"why-poststart"* ]]
+  [ "$(cat "$BUNDLE/poststart.log" | tr '\n' ' ')" = "one two three " ]
+}
+
+@test "hooks: a failing poststop hook warns, the next ones run and delete succeeds" {
+  three_hooks_middle_fails poststop
+  set_args /bin/skiff-test-helper sleep 100
+  skiff create -b "$BUNDLE" $CT1 >"$BUNDLE/create.log" 2>&1 </dev/null || { cat "$BUNDLE/create.log"; false; }
+  skiff start $CT1
+  run skiff delete --force $CT1
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *'poststop hook #1 `/bin/sh`: exit status 4: why-poststop'* ]]
+  [ "$(cat "$BUNDLE/poststop.log" | tr '\n' ' ')" = "one two three " ]
+  [ -z "$(ls -A "$ROOT")" ]
 }
 
 @test "hooks: a hook that does not read a large state still succeeds" {

@@ -1,12 +1,15 @@
 /* Unit tests of the pure parts of the cgroup module: cgroupsPath
    resolution (cgroupfs and systemd-style), size parsing, the v1 -> v2
-   weight conversions.  Limits themselves are tested in the VM
+   weight conversions; and `exec --cgroup` specs, against the test's own
+   cgroup (root: it makes and removes one empty sub-cgroup).  Limits themselves are tested in the VM
    (tests/vm/cgroup-tests.sh).  */
 #include <config.h>
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cgroup.h"
 
@@ -134,4 +137,56 @@ Test (cgroup, weights)
   cr_assert_eq (skiff_cgroup_blkio_to_io_weight (10), 1);
   cr_assert_eq (skiff_cgroup_blkio_to_io_weight (1000), 10000);
   cr_assert_eq (skiff_cgroup_blkio_to_io_weight (500), 4950);
+}
+
+/* exec --cgroup specs against the test's own cgroup (which exists).  */
+static void
+open_sub_fails (const struct skiff_cgroup *cg, char **specs, const char *needle)
+{
+  skiff_error_t err = NULL;
+  struct skiff_cgroup *sub = NULL;
+  int r = skiff_cgroup_open_sub (cg, specs, &sub, &err);
+  cr_assert_lt (r, 0, "`%s` opened as %s", specs[0], sub ? skiff_cgroup_path (sub) : "?");
+  cr_assert_null (sub);
+  cr_assert_not_null (strstr (err->msg, needle), "message: %s", err->msg);
+  skiff_error_free (&err);
+}
+
+Test (cgroup, exec_sub_cgroup_specs)
+{
+  skiff_error_t err = NULL;
+  struct skiff_cgroup *own = NULL, *sub = NULL;
+  if (geteuid () != 0)
+    cr_skip_test ("needs root (makes a sub-cgroup)");
+  char *self = skiff_cgroup_self_path (&err);
+  if (self == NULL)
+    cr_skip_test ("no cgroup v2 hierarchy: %s", err->msg);
+  cr_assert_eq (skiff_cgroup_open (self, &own, &err), 0, "%s", err ? err->msg : "?");
+
+  open_sub_fails (own, (char *[]){ "a:x", "b:y", NULL }, "only one sub-cgroup");
+  open_sub_fails (own, (char *[]){ ":x", NULL }, "empty controller list");
+  open_sub_fails (own, (char *[]){ "../escape", NULL }, "not a sub-cgroup");
+  open_sub_fails (own, (char *[]){ "//", NULL }, "not a sub-cgroup");
+  open_sub_fails (own, (char *[]){ "skiff-unit-no-such-cgroup", NULL }, "No such file");
+  open_sub_fails (NULL, (char *[]){ "x", NULL }, "has no cgroup");
+
+  /* The same place under several controller lists is one sub-cgroup.  */
+  char *dir = NULL;
+  cr_assert (asprintf (&dir, "%s/skiff-unit-%d", self, (int) getpid ()) > 0);
+  cr_assert_eq (mkdir (dir, 0755), 0, "mkdir %s: %m", dir);
+  char name[64];
+  snprintf (name, sizeof name, "skiff-unit-%d", (int) getpid ());
+  char *a = NULL, *b = NULL;
+  cr_assert (asprintf (&a, "pids,memory:/%s/", name) > 0 && asprintf (&b, "cpu:/%s/", name) > 0);
+  int r = skiff_cgroup_open_sub (own, (char *[]){ a, b, NULL }, &sub, &err);
+  rmdir (dir);
+  cr_assert_eq (r, 0, "%s", err ? err->msg : "?");
+  cr_assert_str_eq (skiff_cgroup_path (sub), dir);
+  cr_assert_geq (skiff_cgroup_dirfd (sub), 0);
+  skiff_cgroup_free (sub);
+  skiff_cgroup_free (own);
+  free (a);
+  free (b);
+  free (dir);
+  free (self);
 }

@@ -238,6 +238,35 @@ t_default_path() {
   sk delete --force defpath && [ ! -d "$CG/skiff-defpath" ]
 }
 
+t_nested_path() {
+  # A nested path skiff makes level by level: the controllers a limit needs
+  # (pids) must be enabled at every level, and, as runc does, the others
+  # too, so the container's cgroup accounts memory without a memory limit
+  # and the container sees every controller in its cgroup namespace.
+  local p=$CG/skiff-nest/a/b/nested d ok=0
+  cfg '.linux.resources = {"pids": {"limit": 20}} | .linux.cgroupsPath = "/skiff-nest/a/b/nested"
+       | .process.args = ["sh", "-c", "cat /sys/fs/cgroup/cgroup.controllers >/tmp/ctrls; sleep 100"]'
+  sk create -b "$B" nested </dev/null >"$W/nested.out" 2>"$W/nested.err" || {
+    log "create failed: $(cat "$W/nested.err")"
+    rm -rf "$CG/skiff-nest" 2>/dev/null
+    return 1
+  }
+  sk start nested || return 1
+  wait_for 20 test -s "$B/rootfs/tmp/ctrls"
+  for d in "$CG/skiff-nest" "$CG/skiff-nest/a" "$CG/skiff-nest/a/b"; do
+    log "${d#$CG}: subtree_control: $(cat "$d/cgroup.subtree_control")"
+    grep -qw pids "$d/cgroup.subtree_control" && grep -qw memory "$d/cgroup.subtree_control" || ok=1
+  done
+  log "pids.max=$(cat "$p/pids.max") memory.current=$(cat "$p/memory.current" 2>&1) container sees: $(cat "$B/rootfs/tmp/ctrls")"
+  [ "$(cat "$p/pids.max")" = 20 ] && [ -e "$p/memory.current" ] || ok=1
+  grep -qw memory "$B/rootfs/tmp/ctrls" && grep -qw pids "$B/rootfs/tmp/ctrls" || ok=1
+  sk delete --force nested || ok=1
+  [ ! -d "$p" ] || ok=1
+  # The levels above the container's are not its to remove.
+  rmdir "$CG/skiff-nest/a/b" "$CG/skiff-nest/a" "$CG/skiff-nest" || ok=1
+  return $ok
+}
+
 t_clean_hierarchy() {
   rmdir "$CG/skiff-vm" 2>/dev/null
   local left
@@ -261,5 +290,6 @@ run_test "hugetlb, io.weight, cpu.max.burst/idle" t_hugetlb_io
 run_test "io.max: direct reads/writes throttled, limit lifted by update" t_io_max
 run_test "kill --all reaches every process" t_kill_all
 run_test "default cgroup path" t_default_path
+run_test "nested cgroupsPath: controllers enabled at every level" t_nested_path
 run_test "nothing left in the hierarchy" t_clean_hierarchy
 summary
