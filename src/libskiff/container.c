@@ -693,6 +693,9 @@ launch (struct job *j, skiff_error_t *err)
     return -1;
   if (j->cg && ! j->placed && skiff_cgroup_enter (j->cg, j->pid, err) < 0)
     return -1;
+  /* Before the GO: a pid 1 the child forks inherits it.  */
+  if (skiff_process_set_oom_score_adj (j->pid, proc, err) < 0)
+    return -1;
   /* Record the pid before anything can block: from here a killed skiff
      leaves a process `delete --force` finds.  */
   j->state.pid = j->pid;
