@@ -661,19 +661,22 @@ oci_check_absolute (oci_ctx *c, const oci_path *p, const char *s)
   return oci_fail (c, p, "\"%.80s\" is not an absolute path", s);
 }
 
-/* One dot-separated SemVer identifier of letters, digits and '-'; NUMERIC
-   ones (and all of them when NUMERIC_ONLY) have no leading zero.  */
+/* One dot-separated SemVer identifier: digits only when NUMERIC_ONLY,
+   else letters, digits and '-'; numeric identifiers have no leading zero
+   unless LEADING_ZERO_OK (build metadata).  Returns its end or NULL.  */
 static const char *
 semver_ident (const char *s, bool numeric_only, bool leading_zero_ok)
 {
   const char *start = s;
   bool digits = true;
 
-  for (; (*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'z')
-         || (*s >= 'A' && *s <= 'Z') || *s == '-'; s++)
+  for (; (*s >= '0' && *s <= '9')
+         || (! numeric_only
+             && ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '-'));
+       s++)
     if (*s < '0' || *s > '9')
       digits = false;
-  if (s == start || (numeric_only && ! digits))
+  if (s == start)
     return NULL;
   if (digits && ! leading_zero_ok && start[0] == '0' && s - start > 1)
     return NULL;
