@@ -477,9 +477,9 @@ prepare (struct job *j, skiff_error_t *err)
                         ? xstrdup (j->config->root->path)
                         : xasprintf ("%s/%s", j->state.bundle, j->config->root->path);
   if (stat (j->state.rootfs, &st) < 0)
-    return skiff_error_sys (err, "config.json: root.path: `%s`", j->state.rootfs);
+    return skiff_error_sys (err, "config.json: root.path: rootfs `%s`", j->state.rootfs);
   if (! S_ISDIR (st.st_mode))
-    return skiff_error_make (err, ENOTDIR, "config.json: root.path: `%s`", j->state.rootfs);
+    return skiff_error_make (err, ENOTDIR, "config.json: root.path: rootfs `%s`", j->state.rootfs);
 
   if (proc->terminal && ctx->console_socket == NULL && (! j->run_mode || ctx->detach))
     return skiff_error_plain (err, EINVAL,
