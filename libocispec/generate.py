@@ -193,11 +193,12 @@ def read_attribute(fl, w, where):
 
 def read_rule(words, where):
     """@needs A B: A only with B.  @together A B: both or neither.
-    @only A B=v1|v2: A only when string B is one of the values."""
+    @only A B=v1|v2: A only when string B is one of the values.
+    @required-unless A B=v1|v2: A required unless string B is one of them."""
     kind = words[0][1:]
     if kind in ("needs", "together") and len(words) == 3:
         return (kind, words[1], words[2], None)
-    if kind == "only" and len(words) == 3 and "=" in words[2]:
+    if kind in ("only", "required-unless") and len(words) == 3 and "=" in words[2]:
         b, _, vals = words[2].partition("=")
         return (kind, words[1], b, vals.split("|"))
     raise DefError("%s: bad rule %s" % (where, " ".join(words)))
@@ -572,12 +573,19 @@ class Gen:
         keys = {fl.key: fl for fl in t.fields}
         for kind, a, b, values in t.rules:
             fa, fb = keys[a], keys[b]
-            if kind == "only":
+            if values:
                 cond = " || ".join("strcmp (r->%s, %s) == 0" % (fb.cname, cstr(x))
                                    for x in values)
-                w("  if (%s && ! (r->%s != NULL && (%s)))"
-                  % (self.present(fa), fb.cname, cond))
+                one_of = "r->%s != NULL && (%s)" % (fb.cname, cond)
+            if kind == "only":
+                w("  if (%s && ! (%s))" % (self.present(fa), one_of))
                 msg = "only valid when %s is %s" % (b, " or ".join(values))
+                self.rule_fail(a, msg)
+                continue
+            if kind == "required-unless":
+                w("  if (! (%s) && ! (%s))" % (self.present(fa), one_of))
+                msg = "required field missing (unless %s is %s)" % (
+                    b, " or ".join(values))
                 self.rule_fail(a, msg)
                 continue
             w("  if (%s && ! (%s))" % (self.present(fa), self.present(fb)))

@@ -124,8 +124,8 @@ Test (errors, missing_required)
                        "linux.devices[0].path: required field missing");
   expect_config_error ("{" V ",\"process\":{\"rlimits\":[{\"type\":\"RLIMIT_CORE\",\"hard\":1}]}}",
                        "process.rlimits[0].soft: required field missing");
-  expect_config_error ("{" V ",\"linux\":{\"seccomp\":{\"defaultAction\":\"a\","
-                       "\"syscalls\":[{\"action\":\"x\"}]}}}",
+  expect_config_error ("{" V ",\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+                       "\"syscalls\":[{\"action\":\"SCMP_ACT_LOG\"}]}}}",
                        "linux.seccomp.syscalls[0].names: required field missing");
   expect_config_error ("{" V ",\"linux\":{\"resources\":{\"devices\":[{\"access\":\"r\"}]}}}",
                        "linux.resources.devices[0].allow: required field missing");
