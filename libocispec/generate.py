@@ -66,6 +66,14 @@ def parse_type(text, where):
     raise DefError("%s: bad type %r" % (where, text))
 
 
+# Named string formats: FORMAT -> C checker in ocispec/convert.c.
+FORMATS = {
+    "semver": "oci_check_semver",
+    "pagesize": "oci_check_pagesize",
+    "devaccess": "oci_check_devaccess",
+}
+
+
 class Field:
     def __init__(self, key, typ, required, cname, doc):
         self.key = key
@@ -73,6 +81,17 @@ class Field:
         self.required = required
         self.cname = cname
         self.doc = doc
+        # Constraints (see the top of defs/runtime.def).
+        self.min = None
+        self.max = None
+        self.enum = None
+        self.absolute = False
+        self.format = None
+        self.unique = None
+        self.nonempty_keys = False
+
+    def string_checks(self):
+        return self.enum is not None or self.absolute or self.format
 
 
 class Type:
@@ -80,6 +99,7 @@ class Type:
         self.name = name
         self.doc = doc
         self.fields = []
+        self.rules = []  # (kind, field A, field B, [values])
 
 
 def read_defs(path):
@@ -105,26 +125,83 @@ def read_defs(path):
                 continue
             if cur is None or len(words) < 2:
                 raise DefError("%s: field outside a type" % where)
+            if words[0].startswith("@"):
+                cur.rules.append(read_rule(words, where))
+                continue
             key, typ, rest = words[0], parse_type(words[1], where), words[2:]
-            required, cname = False, snake(key)
+            fl = Field(key, typ, False, snake(key), doc)
             for w in rest:
-                if w == "required":
-                    required = True
-                elif w.startswith("cname="):
-                    cname = w[6:]
-                else:
-                    raise DefError("%s: unknown attribute %r" % (where, w))
+                read_attribute(fl, w, where)
             if any(x.key == key for x in cur.fields):
                 raise DefError("%s: duplicate key %s" % (where, key))
-            cur.fields.append(Field(key, typ, required, cname, doc))
-    names = {t.name for t in types}
+            cur.fields.append(fl)
+    by_name = {t.name: t for t in types}
     for t in types:
         for fl in t.fields:
             inner = fl.type[1] if fl.type[0] in ("array", "map") else fl.type
-            if inner[0] == "object" and inner[1] not in names:
+            if inner[0] == "object" and inner[1] not in by_name:
                 raise DefError("%s: %s.%s: unknown type %s"
                                % (path, t.name, fl.key, inner[1]))
+            if fl.unique is not None:
+                keyf = [x for x in by_name[inner[1]].fields
+                        if x.key == fl.unique and x.type == ("string",)]
+                if not keyf:
+                    raise DefError("%s: %s.%s: unique=%s is not a string field"
+                                   " of %s" % (path, t.name, fl.key,
+                                               fl.unique, inner[1]))
+                fl.unique_cname = keyf[0].cname
+        keys = {fl.key: fl for fl in t.fields}
+        for kind, a, b, values in t.rules:
+            if a not in keys or b not in keys:
+                raise DefError("%s: %s: rule @%s %s %s: unknown field"
+                               % (path, t.name, kind, a, b))
+            if values and keys[b].type != ("string",):
+                raise DefError("%s: %s: @%s: %s is not a string"
+                               % (path, t.name, kind, b))
     return prefix, types
+
+
+def read_attribute(fl, w, where):
+    """One attribute word of a field line: required, cname=, or one of the
+    constraints the generated parser checks."""
+    t = fl.type
+    elem = t[1] if t[0] == "array" else t
+    name, eq, val = w.partition("=")
+    if w == "required":
+        fl.required = True
+    elif name == "cname" and eq:
+        fl.cname = val
+    elif name in ("min", "max") and eq:
+        if elem[0] != "int" or not INTS[elem[1]][1]:
+            raise DefError("%s: %s needs a signed integer" % (where, name))
+        setattr(fl, name, int(val))
+    elif name == "enum" and eq and elem == ("string",):
+        fl.enum = val.split("|")
+    elif w == "absolute" and elem == ("string",):
+        fl.absolute = True
+    elif name == "format" and eq and elem == ("string",):
+        if val not in FORMATS:
+            raise DefError("%s: unknown format %r" % (where, val))
+        fl.format = val
+    elif name == "unique" and eq and t[0] == "array" and elem[0] == "object":
+        fl.unique = val
+    elif w == "nonempty-keys" and t == ("map", ("string",)):
+        fl.nonempty_keys = True
+    else:
+        raise DefError("%s: unknown or misplaced attribute %r" % (where, w))
+
+
+def read_rule(words, where):
+    """@needs A B: A only with B.  @together A B: both or neither.
+    @only A B=v1|v2: A only when string B is one of the values.
+    @required-unless A B=v1|v2: A required unless string B is one of them."""
+    kind = words[0][1:]
+    if kind in ("needs", "together") and len(words) == 3:
+        return (kind, words[1], words[2], None)
+    if kind in ("only", "required-unless") and len(words) == 3 and "=" in words[2]:
+        b, _, vals = words[2].partition("=")
+        return (kind, words[1], b, vals.split("|"))
+    raise DefError("%s: bad rule %s" % (where, " ".join(words)))
 
 
 def cstr(s):
@@ -271,6 +348,7 @@ class Gen:
         w("/* Generated by libocispec/generate.py - do not edit.  */")
         w()
         w("#include <limits.h>")
+        w("#include <stddef.h>")
         w("#include <stdlib.h>")
         w("#include <string.h>")
         w()
@@ -283,6 +361,13 @@ class Gen:
               "%s **out);" % (T, T))
             w("static void %s_gen (oci_gen *g, const oci_path *p, "
               "const %s *v);" % (T, T))
+        w()
+        for t in self.types:
+            for fl in t.fields:
+                if fl.enum is not None:
+                    w("static const char *const %s = { %s, NULL };"
+                      % (self.enum_name(t, fl) + "[]",
+                         ", ".join(cstr(x) for x in fl.enum)))
         w()
         for m in self.map_types:
             self.map_funcs(m)
@@ -428,6 +513,96 @@ class Gen:
         w("}")
         w()
 
+    def enum_name(self, t, fl):
+        return "%s_%s_enum" % (self.T(t.name), fl.cname)
+
+    def str_checks(self, t, fl, src, path, ind):
+        """Enum, absolute path and format checks of the string SRC."""
+        w = self.w
+        if fl.enum is not None:
+            w(ind + "if (oci_check_enum (c, %s, %s, %s) < 0)"
+              % (path, src, self.enum_name(t, fl)))
+            w(ind + "  goto fail;")
+        if fl.absolute:
+            w(ind + "if (oci_check_absolute (c, %s, %s) < 0)" % (path, src))
+            w(ind + "  goto fail;")
+        if fl.format:
+            w(ind + "if (%s (c, %s, %s) < 0)" % (FORMATS[fl.format], path, src))
+            w(ind + "  goto fail;")
+
+    def range_check(self, fl, src, path, ind):
+        if fl.min is None and fl.max is None:
+            return
+        lo = "INT64_MIN" if fl.min is None else "INT64_C (%d)" % fl.min
+        hi = "INT64_MAX" if fl.max is None else "INT64_C (%d)" % fl.max
+        self.w(ind + "if (oci_check_range (c, %s, (int64_t) %s, %s, %s) < 0)"
+               % (path, src, lo, hi))
+        self.w(ind + "  goto fail;")
+
+    def field_checks(self, t, fl, ind):
+        """The constraints of FL on the converted r->FIELD (path cp)."""
+        w = self.w
+        ty, dst = fl.type, "r->" + fl.cname
+        if ty[0] == "string" and fl.string_checks():
+            self.str_checks(t, fl, dst, "&cp", ind)
+        elif ty[0] == "int":
+            self.range_check(fl, dst, "&cp", ind)
+        elif ty == ("array", ("string",)) and fl.string_checks():
+            w(ind + "for (size_t j = 0; j < %s_len; j++)" % dst)
+            w(ind + "  {")
+            w(ind + "    oci_path ip = { &cp, NULL, j };")
+            self.str_checks(t, fl, "%s[j]" % dst, "&ip", ind + "    ")
+            w(ind + "  }")
+        elif ty[0] == "array" and fl.unique is not None:
+            w(ind + "if (oci_check_unique (c, &cp, (void *const *) %s, %s_len,"
+              % (dst, dst))
+            w(ind + "                      offsetof (%s, %s), %s) < 0)"
+              % (self.T(ty[1][1]), fl.unique_cname, cstr(fl.unique)))
+            w(ind + "  goto fail;")
+        elif ty[0] == "map" and fl.nonempty_keys:
+            w(ind + "if (oci_check_map_keys (c, &cp, %s) < 0)" % dst)
+            w(ind + "  goto fail;")
+
+    def present(self, fl):
+        if fl.type[0] in ("bool", "int"):
+            return ("have_%s" if fl.required else "r->%s_present") % fl.cname
+        return "r->%s != NULL" % fl.cname
+
+    def rule_checks(self, t):
+        w = self.w
+        keys = {fl.key: fl for fl in t.fields}
+        for kind, a, b, values in t.rules:
+            fa, fb = keys[a], keys[b]
+            if values:
+                cond = " || ".join("strcmp (r->%s, %s) == 0" % (fb.cname, cstr(x))
+                                   for x in values)
+                one_of = "r->%s != NULL && (%s)" % (fb.cname, cond)
+            if kind == "only":
+                w("  if (%s && ! (%s))" % (self.present(fa), one_of))
+                msg = "only valid when %s is %s" % (b, " or ".join(values))
+                self.rule_fail(a, msg)
+                continue
+            if kind == "required-unless":
+                w("  if (! (%s) && ! (%s))" % (self.present(fa), one_of))
+                msg = "required field missing (unless %s is %s)" % (
+                    b, " or ".join(values))
+                self.rule_fail(a, msg)
+                continue
+            w("  if (%s && ! (%s))" % (self.present(fa), self.present(fb)))
+            self.rule_fail(a, "needs %s%s" % (b, " too" if kind == "together"
+                                               else ""))
+            if kind == "together":
+                w("  if (%s && ! (%s))" % (self.present(fb), self.present(fa)))
+                self.rule_fail(b, "needs %s too" % a)
+
+    def rule_fail(self, key, msg):
+        w = self.w
+        w("    {")
+        w("      oci_path mp = { p, %s, 0 };" % cstr(key))
+        w("      oci_fail (c, &mp, %s);" % cstr(msg.replace("%", "%%")))
+        w("      goto fail;")
+        w("    }")
+
     def int_conv(self, kind, src, dst, path, ind):
         ctype, signed, lo, hi, what = INTS[kind]
         w = self.w
@@ -480,6 +655,7 @@ class Gen:
             w("          if (m->type == OCI_JSON_NULL)")
             w("            continue; /* null means absent */")
             self.conv_field(fl, "          ")
+            self.field_checks(t, fl, "          ")
             w("        }")
         if t.fields:
             w("      else if (oci_extra_take (c, &r->_extra, v, i) < 0)")
@@ -500,6 +676,7 @@ class Gen:
             w('      oci_fail (c, &mp, "required field missing");')
             w("      goto fail;")
             w("    }")
+        self.rule_checks(t)
         w("  *out = r;")
         w("  return 0;")
         w()
@@ -560,6 +737,7 @@ class Gen:
                 if e[0] == "int":
                     self.int_conv(e[1], "m->items[j]", "%s[j]" % dst, "&ip",
                                   ind + "    ")
+                    self.range_check(fl, "%s[j]" % dst, "&ip", ind + "    ")
                     w(ind + "    %s_len = j + 1;" % dst)
                 else:
                     w(ind + "    %s_len = j + 1;" % dst)

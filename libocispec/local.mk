@@ -21,7 +21,8 @@ nodist_libocispec_libocispec_a_SOURCES = $(OCISPEC_GENERATED)
 BUILT_SOURCES += $(OCISPEC_GENERATED)
 CLEANFILES += $(OCISPEC_GENERATED)
 EXTRA_DIST += libocispec/generate.py libocispec/defs/runtime.def \
-	libocispec/defs/image.def libocispec/check-coverage.sh tests/data/ocispec
+	libocispec/defs/image.def libocispec/check-coverage.sh tests/data/ocispec \
+	tests/data/validate
 
 # One generator run per file keeps parallel make simple.
 libocispec/ocispec/runtime.h: $(OCISPEC_GENERATOR) $(srcdir)/libocispec/defs/runtime.def
@@ -63,4 +64,14 @@ tests_unit_test_ocispec_LDADD = libocispec/libocispec.a \
 	$(CRITERION_LIBS) $(YAJL_LIBS)
 $(tests_unit_test_ocispec_OBJECTS): libocispec/ocispec/runtime.h \
 	libocispec/ocispec/image.h
+
+# The runtime-spec rules the .def files declare: one document per rule.
+check_PROGRAMS += tests/unit/test-validate
+TESTS += tests/unit/test-validate
+tests_unit_test_validate_SOURCES = tests/unit/test-validate.c
+tests_unit_test_validate_CFLAGS = $(OCISPEC_TEST_CFLAGS) $(CRITERION_CFLAGS) \
+	-DVALIDATE_TESTDATA='"$(abs_top_srcdir)/tests/data/validate"'
+tests_unit_test_validate_LDADD = libocispec/libocispec.a \
+	$(CRITERION_LIBS) $(YAJL_LIBS)
+$(tests_unit_test_validate_OBJECTS): libocispec/ocispec/runtime.h
 endif

@@ -613,3 +613,162 @@ oci_generate (const void *v, char **err, oci_gen_fn gen)
   free (dummy);
   return r;
 }
+
+/* ---- constraints of the .def files ----------------------------------- */
+
+int
+oci_check_range (oci_ctx *c, const oci_path *p, int64_t v, int64_t min,
+                 int64_t max)
+{
+  if (v >= min && v <= max)
+    return 0;
+  if (max == INT64_MAX)
+    return oci_fail (c, p, "must be at least %lld, got %lld", (long long) min,
+                     (long long) v);
+  if (min == INT64_MIN)
+    return oci_fail (c, p, "must be at most %lld, got %lld", (long long) max,
+                     (long long) v);
+  return oci_fail (c, p, "must be between %lld and %lld, got %lld",
+                   (long long) min, (long long) max, (long long) v);
+}
+
+int
+oci_check_enum (oci_ctx *c, const oci_path *p, const char *s,
+                const char *const *values)
+{
+  oci_buf b = { 0 };
+  int r;
+
+  for (size_t i = 0; values[i]; i++)
+    if (strcmp (s, values[i]) == 0)
+      return 0;
+  for (size_t i = 0; values[i]; i++)
+    {
+      oci_buf_adds (&b, i ? ", " : "");
+      oci_buf_adds (&b, values[i]);
+    }
+  r = oci_fail (c, p, "\"%.40s\" is not one of %s", s,
+                b.oom ? "the allowed values" : b.s);
+  free (b.s);
+  return r;
+}
+
+int
+oci_check_absolute (oci_ctx *c, const oci_path *p, const char *s)
+{
+  if (s[0] == '/')
+    return 0;
+  return oci_fail (c, p, "\"%.80s\" is not an absolute path", s);
+}
+
+/* One dot-separated SemVer identifier: digits only when NUMERIC_ONLY,
+   else letters, digits and '-'; numeric identifiers have no leading zero
+   unless LEADING_ZERO_OK (build metadata).  Returns its end or NULL.  */
+static const char *
+semver_ident (const char *s, bool numeric_only, bool leading_zero_ok)
+{
+  const char *start = s;
+  bool digits = true;
+
+  for (; (*s >= '0' && *s <= '9')
+         || (! numeric_only
+             && ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '-'));
+       s++)
+    if (*s < '0' || *s > '9')
+      digits = false;
+  if (s == start)
+    return NULL;
+  if (digits && ! leading_zero_ok && start[0] == '0' && s - start > 1)
+    return NULL;
+  return s;
+}
+
+int
+oci_check_semver (oci_ctx *c, const oci_path *p, const char *s)
+{
+  const char *q = s;
+
+  for (int i = 0; i < 3 && q; i++)
+    {
+      q = semver_ident (q, true, false);
+      if (q && i < 2)
+        q = *q == '.' ? q + 1 : NULL;
+    }
+  if (q && *q == '-')
+    do
+      q = semver_ident (q + 1, false, false);
+    while (q && *q == '.');
+  if (q && *q == '+')
+    do
+      q = semver_ident (q + 1, false, true);
+    while (q && *q == '.');
+  if (q && *q == '\0')
+    return 0;
+  return oci_fail (c, p, "\"%.40s\" is not a SemVer 2.0 version", s);
+}
+
+int
+oci_check_pagesize (oci_ctx *c, const oci_path *p, const char *s)
+{
+  static const char units[] = "KMGTP";
+  const char *u;
+  uint64_t n = 0;
+  const char *q = s;
+  int shift;
+
+  for (; *q >= '0' && *q <= '9' && n <= UINT32_MAX; q++)
+    n = n * 10 + (uint64_t) (*q - '0');
+  u = *q ? strchr (units, *q) : NULL;
+  if (q == s || u == NULL || strcmp (q + 1, "B") != 0 || n > UINT32_MAX)
+    goto bad;
+  shift = 10 * (int) (u - units + 1);
+  /* n << shift as a power of two >= 4KB, without overflow */
+  if (n == 0 || (n & (n - 1)) != 0 || shift + __builtin_ctzll (n) < 12
+      || shift + __builtin_ctzll (n) > 62)
+    goto bad;
+  return 0;
+bad:
+  return oci_fail (c, p, "\"%.40s\" is not a page size such as 64KB, 2MB or 1GB", s);
+}
+
+int
+oci_check_devaccess (oci_ctx *c, const oci_path *p, const char *s)
+{
+  for (const char *q = s; *q; q++)
+    if (strchr ("rwm", *q) == NULL || strchr (q + 1, *q) != NULL)
+      return oci_fail (c, p, "\"%.40s\" is not a combination of r, w and m", s);
+  return 0;
+}
+
+int
+oci_check_unique (oci_ctx *c, const oci_path *p, void *const *items, size_t n,
+                  size_t offset, const char *key)
+{
+  for (size_t i = 1; i < n; i++)
+    {
+      const char *a = *(char *const *) ((const char *) items[i] + offset);
+      if (a == NULL)
+        continue;
+      for (size_t j = 0; j < i; j++)
+        {
+          const char *b = *(char *const *) ((const char *) items[j] + offset);
+          if (b != NULL && strcmp (a, b) == 0)
+            {
+              oci_path ip = { p, NULL, i };
+              oci_path kp = { &ip, key, 0 };
+              return oci_fail (c, &kp, "duplicate \"%.40s\" (also at index %zu)",
+                               a, j);
+            }
+        }
+    }
+  return 0;
+}
+
+int
+oci_check_map_keys (oci_ctx *c, const oci_path *p, const oci_string_map *m)
+{
+  for (size_t i = 0; i < m->len; i++)
+    if (m->keys[i][0] == '\0')
+      return oci_fail (c, p, "keys must not be empty");
+  return 0;
+}

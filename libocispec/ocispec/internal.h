@@ -38,6 +38,25 @@ int oci_conv_str_map (oci_ctx *c, const oci_path *p, oci_json *v,
                       oci_string_map **out);
 int oci_conv_str_set (oci_ctx *c, const oci_path *p, oci_json *v,
                       oci_string_set **out);
+/* Constraints of the .def files, checked on converted values; each
+   returns 0 or -1 after recording the problem at P.  */
+int oci_check_range (oci_ctx *c, const oci_path *p, int64_t v, int64_t min,
+                     int64_t max);
+/* S is one of the NULL-terminated VALUES.  */
+int oci_check_enum (oci_ctx *c, const oci_path *p, const char *s,
+                    const char *const *values);
+int oci_check_absolute (oci_ctx *c, const oci_path *p, const char *s);
+int oci_check_semver (oci_ctx *c, const oci_path *p, const char *s);
+/* "<n><K|M|G|T|P>B" naming a power of two of at least 4KB.  */
+int oci_check_pagesize (oci_ctx *c, const oci_path *p, const char *s);
+/* Letters of "rwm", each at most once.  */
+int oci_check_devaccess (oci_ctx *c, const oci_path *p, const char *s);
+/* No two of the N objects ITEMS have the same string at byte OFFSET
+   (member KEY); absent (NULL) strings are not compared.  */
+int oci_check_unique (oci_ctx *c, const oci_path *p, void *const *items,
+                      size_t n, size_t offset, const char *key);
+int oci_check_map_keys (oci_ctx *c, const oci_path *p,
+                        const oci_string_map *m);
 /* Move member I of object O into *X.  */
 int oci_extra_take (oci_ctx *c, struct oci_extra **x, oci_json *o, size_t i);
 void oci_str_array_free (char **a, size_t len);

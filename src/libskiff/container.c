@@ -528,9 +528,9 @@ prepare (struct job *j, skiff_error_t *err)
                         ? xstrdup (j->config->root->path)
                         : xasprintf ("%s/%s", j->state.bundle, j->config->root->path);
   if (stat (j->state.rootfs, &st) < 0)
-    return skiff_error_sys (err, "rootfs `%s`", j->state.rootfs);
+    return skiff_error_sys (err, "config.json: root.path: rootfs `%s`", j->state.rootfs);
   if (! S_ISDIR (st.st_mode))
-    return skiff_error_make (err, ENOTDIR, "rootfs `%s`", j->state.rootfs);
+    return skiff_error_make (err, ENOTDIR, "config.json: root.path: rootfs `%s`", j->state.rootfs);
 
   if (proc->terminal && ctx->console_socket == NULL && (! j->run_mode || ctx->detach))
     return skiff_error_plain (err, EINVAL,
@@ -767,6 +767,9 @@ launch (struct job *j, skiff_error_t *err)
       && skiff_ns_write_id_maps (j->pid, j->config->linux, err) < 0)
     return -1;
   if (j->cg && ! j->placed && skiff_cgroup_enter (j->cg, j->pid, err) < 0)
+    return -1;
+  /* Before the GO: a pid 1 the child forks inherits it.  */
+  if (skiff_process_set_oom_score_adj (j->pid, proc, err) < 0)
     return -1;
   /* Record the pid before anything can block: from here a killed skiff
      leaves a process `delete --force` finds.  */

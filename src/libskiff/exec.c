@@ -241,6 +241,8 @@ exec_child_setup (struct xjob *x, char **path, skiff_error_t *err)
   int notify_fd = -1, tty_out;
 
   skiff_exe_guard_child_start (x->user_ns);
+  if (skiff_process_set_oom_score_adj (0, proc, err) < 0)
+    return -1;
   if (x->child_flags && setns (x->pidfd, x->child_flags) < 0)
     return skiff_error_sys (err, "join the container's namespaces");
   close (x->pidfd);

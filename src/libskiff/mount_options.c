@@ -69,6 +69,14 @@ static const struct opt_def opt_defs[] = {
   { "loud", OPT_CLEAR, MS_SILENT },
   { "nosymfollow", OPT_SET, MS_NOSYMFOLLOW },
   { "symfollow", OPT_CLEAR, MS_NOSYMFOLLOW },
+  { "iversion", OPT_SET, MS_I_VERSION },
+  { "noiversion", OPT_CLEAR, MS_I_VERSION },
+  /* fstab(5) options mount(8) keeps to itself: never for the kernel.  */
+  { "auto", OPT_IGNORE, 0 },
+  { "noauto", OPT_IGNORE, 0 },
+  { "nofail", OPT_IGNORE, 0 },
+  { "_netdev", OPT_IGNORE, 0 },
+  { "nouser", OPT_IGNORE, 0 },
 
   { "bind", OPT_BIND, 0 },
   { "rbind", OPT_RBIND, 0 },
@@ -144,7 +152,8 @@ skiff_parse_mount_options (char *const *options, size_t n, struct skiff_mount_op
           skiff_mount_options_clear (out);
           return skiff_error_make (err, EINVAL, "mount option %zu is null", i);
         }
-      if (*opt == '\0')
+      /* x-* and comment=: notes for userspace tools (mount(8)).  */
+      if (*opt == '\0' || strncmp (opt, "x-", 2) == 0 || strncmp (opt, "comment=", 8) == 0)
         continue;
 
       const struct opt_def *d = find_opt (opt);

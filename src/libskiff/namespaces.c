@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/nsfs.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -177,6 +179,13 @@ skiff_ns_plan_init (const oci_linux *linux, struct skiff_ns_plan *plan, skiff_er
               int saved = errno;
               skiff_ns_plan_close (plan);
               return skiff_error_make (err, saved, "open %s namespace `%s`", ns->type, ns->path);
+            }
+          /* Joined later, after a cgroup exists: refuse a wrong type now.  */
+          if (ioctl (plan->join_fd[k], NS_GET_NSTYPE) != (int) ns_info[k].flag)
+            {
+              skiff_ns_plan_close (plan);
+              return skiff_error_make (err, EINVAL, "config.json: linux.namespaces[%zu].path: "
+                                       "%s is not a %s namespace", i, ns->path, ns->type);
             }
           if (k != SKIFF_NS_PID && k != SKIFF_NS_TIME)
             child_joins = true;

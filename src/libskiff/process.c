@@ -614,6 +614,22 @@ skiff_process_validate (const oci_config *config, skiff_error_t *err)
 }
 
 int
+skiff_process_set_oom_score_adj (pid_t pid, const oci_process *proc, skiff_error_t *err)
+{
+  cleanup_free char *path = NULL;
+  cleanup_free char *v = NULL;
+
+  if (proc == NULL || ! proc->oom_score_adj_present)
+    return 0;
+  path = pid > 0 ? xasprintf ("/proc/%d/oom_score_adj", (int) pid)
+                 : xstrdup ("/proc/self/oom_score_adj");
+  v = xasprintf ("%d", (int) proc->oom_score_adj);
+  if (write_file_at (AT_FDCWD, path, v, strlen (v), err) < 0)
+    return skiff_error_wrap (err, "set oomScoreAdj %d", (int) proc->oom_score_adj);
+  return 0;
+}
+
+int
 skiff_process_apply (const oci_config *config, bool no_new_keyring, skiff_error_t *err)
 {
   const oci_process *proc = config->process;
@@ -629,14 +645,6 @@ skiff_process_apply (const oci_config *config, bool no_new_keyring, skiff_error_
       ret = apply_rlimits (proc, err);
       if (ret < 0)
         return ret;
-
-      if (proc->oom_score_adj_present)
-        {
-          cleanup_free char *v = xasprintf ("%d", (int) proc->oom_score_adj);
-          ret = write_file_at (AT_FDCWD, "/proc/self/oom_score_adj", v, strlen (v), err);
-          if (ret < 0)
-            return skiff_error_wrap (err, "set oomScoreAdj %d", (int) proc->oom_score_adj);
-        }
     }
 
   if (linux && linux->personality)

@@ -17,10 +17,16 @@
    The error's status is ENOENT (callers exit 127) or EACCES (exit 126).  */
 int skiff_process_find_executable (const oci_process *proc, char **path, skiff_error_t *err);
 
-/* rlimits, oom_score_adj, personality, scheduler, ioPriority, umask, cwd,
-   keyring (unless NO_NEW_KEYRING), linux.sysctl.  Runs in the child after
-   pivot and before the security setup.  */
+/* rlimits, personality, scheduler, ioPriority, umask, cwd, keyring
+   (unless NO_NEW_KEYRING), linux.sysctl.  Runs in the child after pivot
+   and before the security setup.  */
 int skiff_process_apply (const oci_config *config, bool no_new_keyring, skiff_error_t *err);
+
+/* process.oomScoreAdj of PID (0: self), when set.  Called from outside the
+   container's user namespace: lowering the score needs CAP_SYS_RESOURCE in
+   the initial one, and in a user namespace /proc/self/oom_score_adj is not
+   even writable (EACCES).  */
+int skiff_process_set_oom_score_adj (pid_t pid, const oci_process *proc, skiff_error_t *err);
 
 /* Move fds 3..3+N-1 in place, set LISTEN_FDS/LISTEN_PID when N > 0, and
    mark everything above close-on-exec.  */

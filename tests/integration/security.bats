@@ -248,7 +248,7 @@ make_suid_payload() {
   run skiff run -b "$BUNDLE" ct1
   echo "$output"
   [ "$status" -ne 0 ]
-  [[ "$output" == *'linux.seccomp.syscalls[0]: unknown action "SCMP_ACT_BOGUS"'* ]]
+  [[ "$output" == *'linux.seccomp.syscalls[0].action: "SCMP_ACT_BOGUS" is not one of'* ]]
 
   seccomp_profile '[{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]'
   run skiff run -b "$BUNDLE" ct2
@@ -465,5 +465,5 @@ EOF
   run skiff run -b "$BUNDLE" ct2
   echo "$output"
   [ "$status" -ne 0 ]
-  [[ "$output" == *'linux.seccomp.flags: unknown flag "SECCOMP_FILTER_FLAG_BOGUS"'* ]]
+  [[ "$output" == *'linux.seccomp.flags[0]: "SECCOMP_FILTER_FLAG_BOGUS" is not one of'* ]]
 }

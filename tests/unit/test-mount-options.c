@@ -46,6 +46,7 @@ static const struct flag_case flag_cases[] = {
   { "lazytime", "nolazytime", MS_LAZYTIME },
   { "silent", "loud", MS_SILENT },
   { "nosymfollow", "symfollow", MS_NOSYMFOLLOW },
+  { "iversion", "noiversion", MS_I_VERSION },
 };
 
 Test (mount_options, each_flag_and_its_opposite)
@@ -226,4 +227,13 @@ Test (mount_options, null_option_is_an_error)
   cr_assert_not_null (err);
   cr_expect (strstr (err->msg, "mount option 1") != NULL, "%s", err->msg);
   skiff_error_free (&err);
+}
+
+Test (mount_options, fstab_only_options_are_not_fs_data)
+{
+  struct skiff_mount_options o
+      = PARSE ("noauto", "nofail", "_netdev", "x-systemd.automount", "comment=x", "size=1m");
+  cr_expect_eq (o.flags, 0);
+  cr_expect_str_eq (o.data, "size=1m");
+  skiff_mount_options_clear (&o);
 }

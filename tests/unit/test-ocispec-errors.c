@@ -124,8 +124,8 @@ Test (errors, missing_required)
                        "linux.devices[0].path: required field missing");
   expect_config_error ("{" V ",\"process\":{\"rlimits\":[{\"type\":\"RLIMIT_CORE\",\"hard\":1}]}}",
                        "process.rlimits[0].soft: required field missing");
-  expect_config_error ("{" V ",\"linux\":{\"seccomp\":{\"defaultAction\":\"a\","
-                       "\"syscalls\":[{\"action\":\"x\"}]}}}",
+  expect_config_error ("{" V ",\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+                       "\"syscalls\":[{\"action\":\"SCMP_ACT_LOG\"}]}}}",
                        "linux.seccomp.syscalls[0].names: required field missing");
   expect_config_error ("{" V ",\"linux\":{\"resources\":{\"devices\":[{\"access\":\"r\"}]}}}",
                        "linux.resources.devices[0].allow: required field missing");
@@ -371,6 +371,7 @@ Test (errors, generate_bad_structures)
 
   c.oci_version = (char *) "1.2.0";
   c.process = &p;
+  p.cwd = (char *) "/";
   p.rlimits = rl;
   p.rlimits_len = 2;
   rl[0] = &r;
@@ -403,7 +404,7 @@ Test (errors, generate_bad_structures)
   {
     char *json = oci_config_generate_json (&c, &err);
     cr_assert_str_eq (json, "{\"ociVersion\":\"1.2.0\",\"process\":{\"env\":[\"A=1\"],"
-                            "\"rlimits\":[{\"type\":\"RLIMIT_CORE\",\"soft\":0,"
+                            "\"cwd\":\"/\",\"rlimits\":[{\"type\":\"RLIMIT_CORE\",\"soft\":0,"
                             "\"hard\":18446744073709551615}]}}");
     free (json);
   }

@@ -471,7 +471,7 @@ Test (parse, null_err_and_free)
   oci_string_map_free (NULL);
   oci_string_set_free (NULL);
   oci_rdma_map_free (NULL);
-  c = oci_config_parse_data ("{\"ociVersion\":\"1\"}", 18, NULL, NULL);
+  c = oci_config_parse_data ("{\"ociVersion\":\"1.0.0\"}", 22, NULL, NULL);
   cr_assert_not_null (c);
   oci_config_free (c);
 }
