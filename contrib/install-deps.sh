@@ -5,10 +5,12 @@ set -eu
 pkgs="build-essential autoconf automake libtool pkg-config python3
       libyajl-dev libseccomp-dev libcap-dev libselinux1-dev libcriterion-dev
       busybox-static jq"
+pkgs="$pkgs libssl-dev libarchive-dev"
 if [ "${1:-}" = --tests ]; then
   pkgs="$pkgs bats iproute2 bsdutils time util-linux python3 podman conmon containerd
         qemu-system-x86 linux-image-amd64 kmod cpio xz-utils clang
         apparmor selinux-policy-default"
+  pkgs="$pkgs skopeo umoci"
 fi
 missing=
 for p in $pkgs; do
