@@ -10,7 +10,7 @@ if [ "${1:-}" = --tests ]; then
   pkgs="$pkgs bats iproute2 bsdutils time util-linux python3 podman conmon containerd
         qemu-system-x86 linux-image-amd64 kmod cpio xz-utils clang
         apparmor selinux-policy-default"
-  pkgs="$pkgs skopeo umoci"
+  pkgs="$pkgs skopeo umoci zstd"
 fi
 missing=
 for p in $pkgs; do
