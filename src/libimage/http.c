@@ -438,9 +438,11 @@ xfer_done (struct image_http *h, struct image_http_req *r, CURLcode res)
           char tries[32] = "";
           if (x->attempt > 1)
             snprintf (tries, sizeof tries, " (%d tries)", x->attempt);
+          bool tls = res == CURLE_PEER_FAILED_VERIFICATION || res == CURLE_SSL_CONNECT_ERROR;
           skiff_error_plain (&r->err, res == CURLE_OPERATION_TIMEDOUT ? ETIMEDOUT : EIO,
-                             "%s %s: %s%s", m, r->url,
-                             x->errbuf[0] ? x->errbuf : curl_easy_strerror (res), tries);
+                             "%s %s: %s%s%s", m, r->url,
+                             x->errbuf[0] ? x->errbuf : curl_easy_strerror (res), tries,
+                             tls && h->o.tls_verify ? " (a private CA: --cert-dir; no TLS check: --tls-verify=false)" : "");
           return;
         }
     }
@@ -532,7 +534,7 @@ image_http_run (struct image_http *h, struct image_http_req **reqs, size_t n, sk
   for (i = 0; i < n; i++)
     if (reqs[i]->err && ret == 0)
       {
-        ret = skiff_error_make (err, skiff_error_errno (&reqs[i]->err), "%s", reqs[i]->err->msg);
+        ret = skiff_error_plain (err, skiff_error_errno (&reqs[i]->err), "%s", reqs[i]->err->msg);
       }
   return ret;
 }

@@ -107,7 +107,7 @@ select_platform (const char *ref, const struct image_manifest_blob *index, const
   int ret = -1;
 
   if (idx == NULL)
-    return skiff_error_plain (err, EBADMSG, "%s: %s", ref, perr ? perr : "index: invalid");
+    return skiff_error_plain (err, EBADMSG, "%s", perr ? perr : "index: invalid");
   for (size_t i = 0; i < idx->manifests_len; i++)
     {
       oci_image_descriptor *d = idx->manifests[i];
@@ -121,8 +121,8 @@ select_platform (const char *ref, const struct image_manifest_blob *index, const
         {
           if (!image_digest_valid (d->digest))
             {
-              ret = skiff_error_plain (err, EBADMSG, "%s: index entry for %s/%s has the invalid digest `%s`",
-                                       ref, p->os, p->arch, d->digest);
+              ret = skiff_error_plain (err, EBADMSG, "index entry for %s/%s has the invalid digest `%s`",
+                                       p->os, p->arch, d->digest);
               goto out;
             }
           *digest = xstrdup (d->digest);
@@ -134,7 +134,7 @@ select_platform (const char *ref, const struct image_manifest_blob *index, const
       free (seen);
       seen = more;
     }
-  ret = skiff_error_plain (err, ENOENT, "%s: no image for %s/%s%s%s (the index has: %s)", ref, p->os, p->arch,
+  ret = skiff_error_plain (err, ENOENT, "no image for %s/%s%s%s (the index has: %s)", p->os, p->arch,
                            p->variant ? "/" : "", p->variant ? p->variant : "", *seen ? seen : "none");
 out:
   oci_image_index_free (idx);
@@ -152,18 +152,18 @@ check_manifest (const char *ref, const struct image_manifest_blob *mb, oci_image
 
   m = oci_image_manifest_parse_data (mb->data, mb->len, "manifest", &perr);
   if (m == NULL)
-    return skiff_error_plain (err, EBADMSG, "%s: %s", ref, perr ? perr : "manifest: invalid");
+    return skiff_error_plain (err, EBADMSG, "%s", perr ? perr : "manifest: invalid");
   if (m->schema_version != 2)
     goto bad_version;
   if (m->media_type && strcmp (m->media_type, mb->media_type) != 0)
     {
-      skiff_error_plain (err, EBADMSG, "%s: the manifest says it is %s but was served as %s", ref,
+      skiff_error_plain (err, EBADMSG, "the manifest says it is %s but was served as %s",
                          m->media_type, mb->media_type);
       goto fail;
     }
   if (!in_list (config_types, m->config->media_type))
     {
-      skiff_error_plain (err, EBADMSG, "%s: unknown config media type `%s`", ref, m->config->media_type);
+      skiff_error_plain (err, EBADMSG, "unknown config media type `%s`", m->config->media_type);
       goto fail;
     }
   for (i = 0; i <= m->layers_len; i++)
@@ -171,12 +171,12 @@ check_manifest (const char *ref, const struct image_manifest_blob *mb, oci_image
       oci_image_descriptor *d = i < m->layers_len ? m->layers[i] : m->config;
       if (i < m->layers_len && !in_list (layer_types, d->media_type))
         {
-          skiff_error_plain (err, EBADMSG, "%s: layer %zu: unknown media type `%s`", ref, i, d->media_type);
+          skiff_error_plain (err, EBADMSG, "layer %zu: unknown media type `%s`", i, d->media_type);
           goto fail;
         }
       if (!image_digest_valid (d->digest) || d->size < 0)
         {
-          skiff_error_plain (err, EBADMSG, "%s: invalid blob descriptor (digest `%s`, size %lld)", ref,
+          skiff_error_plain (err, EBADMSG, "invalid blob descriptor (digest `%s`, size %lld)",
                              d->digest, (long long) d->size);
           goto fail;
         }
@@ -184,7 +184,7 @@ check_manifest (const char *ref, const struct image_manifest_blob *mb, oci_image
   *out = m;
   return 0;
 bad_version:
-  skiff_error_plain (err, EBADMSG, "%s: manifest schemaVersion %d (only 2 is supported)", ref, m->schema_version);
+  skiff_error_plain (err, EBADMSG, "manifest schemaVersion %d (only 2 is supported)", m->schema_version);
 fail:
   oci_image_manifest_free (m);
   return -1;
@@ -299,7 +299,7 @@ fetch_blobs (struct image_registry *r, struct image_store *store, const char *re
         {
           if (e == NULL && d->req.err)
             e = steal_pointer (&d->req.err);
-          ret = e ? skiff_error_make (err, skiff_error_errno (&e), "%s", e->msg)
+          ret = e ? skiff_error_plain (err, skiff_error_errno (&e), "%s", e->msg)
                   : skiff_error_plain (err, EIO, "blob %s: not downloaded", d->digest);
         }
       image_http_req_clear (&d->req);
@@ -321,9 +321,9 @@ check_config (struct image_store *store, const char *ref, const oci_image_manife
     return -1;
   c = oci_image_config_parse_data (data, len, "config", &perr);
   if (c == NULL)
-    return skiff_error_plain (err, EBADMSG, "%s: %s", ref, perr ? perr : "config: invalid");
+    return skiff_error_plain (err, EBADMSG, "%s", perr ? perr : "config: invalid");
   if (c->rootfs->diff_ids_len != m->layers_len)
-    ret = skiff_error_plain (err, EBADMSG, "%s: the config has %zu diff_ids for %zu layers", ref,
+    ret = skiff_error_plain (err, EBADMSG, "the config has %zu diff_ids for %zu layers",
                              c->rootfs->diff_ids_len, m->layers_len);
   oci_image_config_free (c);
   return ret;
@@ -369,7 +369,7 @@ image_pull (struct image_store *store, const char *refstr, const struct image_pu
     }
   if (ret == 0 && (mb.media_type == NULL || (strcmp (mb.media_type, IMAGE_MT_OCI_MANIFEST) != 0
                                              && strcmp (mb.media_type, IMAGE_MT_DOCKER_MANIFEST) != 0)))
-    ret = skiff_error_plain (err, EBADMSG, "%s: unknown manifest media type `%s`", name,
+    ret = skiff_error_plain (err, EBADMSG, "unknown manifest media type `%s`",
                              mb.media_type ? mb.media_type : "(none)");
   if (ret == 0)
     ret = check_manifest (name, &mb, &m, err);
