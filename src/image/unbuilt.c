@@ -18,13 +18,3 @@ UNBUILT (pull)
 UNBUILT (push)
 UNBUILT (login)
 UNBUILT (logout)
-
-/* Commands of the store whose files are not written yet.  */
-UNBUILT (images)
-UNBUILT (inspect)
-UNBUILT (tag)
-UNBUILT (rmi)
-UNBUILT (prune)
-UNBUILT (save)
-UNBUILT (load)
-UNBUILT (fsck)

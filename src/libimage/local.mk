@@ -12,12 +12,21 @@ src_libimage_libimage_a_CFLAGS = $(IMAGE_CFLAGS)
 src_libimage_libimage_a_SOURCES = \
 	src/libimage/digest.c src/libimage/digest.h \
 	src/libimage/ref.c src/libimage/ref.h \
-	src/libimage/store.c src/libimage/store.h src/libimage/store_internal.h
+	src/libimage/store.c src/libimage/store.h src/libimage/store_internal.h \
+	src/libimage/layerinfo.c src/libimage/layerinfo.h \
+	src/libimage/image.c src/libimage/image.h \
+	src/libimage/remove.c src/libimage/remove.h \
+	src/libimage/fsck.c src/libimage/fsck.h \
+	src/libimage/archive.c src/libimage/archive.h
 
 bin_PROGRAMS += skiff-image
 skiff_image_CFLAGS = $(IMAGE_CFLAGS)
 skiff_image_SOURCES = \
 	src/image/skiff-image.c src/image/image_commands.h \
+	src/image/image_output.c src/image/image_output.h \
+	src/image/images.c src/image/inspect.c src/image/tag.c \
+	src/image/rmi.c src/image/prune.c src/image/fsck.c \
+	src/image/save.c src/image/load.c \
 	src/image/unbuilt.c
 # libskiff.a only for its error and utils objects.
 skiff_image_LDADD = src/libimage/libimage.a src/libskiff/libskiff.a libocispec/libocispec.a \

@@ -179,11 +179,20 @@ int
 image_blob_commit (struct image_blob_writer *w, const char *expected_digest, int64_t expected_size,
                    char digest_out[IMAGE_DIGEST_LEN], skiff_error_t *err)
 {
+  return image_blob_commit_created (w, expected_digest, expected_size, digest_out, NULL, err);
+}
+
+int
+image_blob_commit_created (struct image_blob_writer *w, const char *expected_digest, int64_t expected_size,
+                           char digest_out[IMAGE_DIGEST_LEN], bool *created, skiff_error_t *err)
+{
   char digest[IMAGE_DIGEST_LEN];
   struct image_store *s = w->store;
   int ret;
 
   image_digester_final (w->digester, digest);
+  if (created)
+    *created = false;
   if (expected_size >= 0 && w->size != expected_size)
     ret = skiff_error_plain (err, EIO, "blob %s: size %lld, expected %lld", expected_digest ? expected_digest : digest,
                              (long long) w->size, (long long) expected_size);
@@ -198,6 +207,8 @@ image_blob_commit (struct image_blob_writer *w, const char *expected_digest, int
   else
     {
       fsync (s->blobs_fd);
+      if (created)
+        *created = true;
       if (digest_out)
         memcpy (digest_out, digest, IMAGE_DIGEST_LEN);
       blob_writer_free (w, false);

@@ -24,4 +24,12 @@ void image_index_remove_at (oci_image_index *idx, size_t i);
    (dangling) unless another entry names it.  */
 void image_index_untag (oci_image_index *idx, const char *ref_name);
 
+/* image_blob_commit, telling whether the blob is new to the store (so that
+   a failed load can take back what it added).  */
+int image_blob_commit_created (struct image_blob_writer *w, const char *expected_digest, int64_t expected_size,
+                               char digest_out[IMAGE_DIGEST_LEN], bool *created, skiff_error_t *err);
+/* Removes blob DIGEST unless index.json references it (caller holds the
+   lock).  */
+int image_store_drop_unreferenced (struct image_store *s, char *const *digests, skiff_error_t *err);
+
 #endif
