@@ -516,7 +516,11 @@ image_http_run (struct image_http *h, struct image_http_req **reqs, size_t n, sk
           xfer_done (h, r, msg->data.result);
           active--;
           if (r->priv->state == XFER_DONE)
-            done++;
+            {
+              done++;
+              if (r->done)
+                r->done (r);
+            }
         }
       if (done == n)
         break;

@@ -56,6 +56,9 @@ struct image_http_req
   int64_t body_size;
   image_http_sink_fn sink;      /* NULL: the body is kept in RESP_BODY */
   image_http_reset_fn reset;
+  /* Called once the request has its final answer (or failed), while the
+     others still run: a download can be committed at once.  */
+  void (*done) (struct image_http_req *r);
   void *ctx;
   bool follow_redirects;
 

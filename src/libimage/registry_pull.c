@@ -200,6 +200,8 @@ struct blob_dl
   int line;
   struct image_http_req req;
   char *url;
+  bool committed;
+  skiff_error_t commit_err;
 };
 
 static int
@@ -214,6 +216,20 @@ dl_sink (void *ctx, const void *buf, size_t len, skiff_error_t *err)
                               (long long) d->size);
   image_progress_set (d->prog, d->line, d->got);
   return image_blob_write (d->w, buf, len, err);
+}
+
+/* A blob is committed as soon as it is complete: a pull killed later
+   keeps it.  */
+static void
+dl_done (struct image_http_req *r)
+{
+  struct blob_dl *d = r->ctx;
+  struct image_blob_writer *w;
+
+  if (r->err || r->status != 200 || d->w == NULL)
+    return;
+  w = steal_pointer (&d->w);
+  d->committed = image_blob_commit (w, d->digest, d->size, NULL, &d->commit_err) == 0;
 }
 
 static int
@@ -262,6 +278,7 @@ fetch_blobs (struct image_registry *r, struct image_store *store, const char *re
       d->req.follow_redirects = true;
       d->req.sink = dl_sink;
       d->req.reset = dl_reset;
+      d->req.done = dl_done;
       d->req.ctx = d;
       reqs[m] = &d->req;
       m++;
@@ -274,24 +291,15 @@ fetch_blobs (struct image_registry *r, struct image_store *store, const char *re
 
   if (ret == 0 && m > 0)
     ret = image_registry_run (r, reqs, m, err);
-  /* Commit every complete download, even when another failed.  */
+  /* Complete downloads were committed as they finished (dl_done).  */
   for (i = 0; i < m; i++)
     {
       struct blob_dl *d = &dl[i];
-      cleanup_error skiff_error_t e = NULL;
-      int ok = d->w != NULL && d->req.err == NULL && d->req.status != 0;
+      cleanup_error skiff_error_t e = steal_pointer (&d->commit_err);
+      int ok = d->committed;
 
-      if (ok && d->req.status != 200)
-        {
-          image_registry_status_error (&d->req, &e);
-          ok = 0;
-        }
-      if (ok)
-        {
-          struct image_blob_writer *w = steal_pointer (&d->w);
-          if (image_blob_commit (w, d->digest, d->size, NULL, &e) < 0)
-            ok = 0;
-        }
+      if (!ok && e == NULL && d->req.err == NULL && d->req.status != 0 && d->req.status != 200)
+        image_registry_status_error (&d->req, &e);
       if (d->w)
         image_blob_abort (d->w);
       image_progress_end (prog, d->line, ok ? "done" : "failed");
