@@ -11,8 +11,8 @@ if [ "${1:-}" = --tests ]; then
   pkgs="$pkgs bats iproute2 bsdutils time util-linux python3 podman conmon containerd
         qemu-system-x86 linux-image-amd64 kmod cpio xz-utils clang
         apparmor selinux-policy-default"
-  pkgs="$pkgs skopeo umoci"
-  pkgs="$pkgs docker-registry apache2-utils openssl python3-jwt python3-cryptography"
+  pkgs="$pkgs skopeo umoci zstd"
+  pkgs="$pkgs docker-registry apache2-utils openssl python3-cryptography"
 fi
 missing=
 for p in $pkgs; do

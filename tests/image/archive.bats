@@ -203,7 +203,7 @@ diff_ids() {
   load_test_image keep:1
   mkfifo "$WORK/fifo"
   # Feed half of the archive, then stall: the load is inside a blob.
-  bg_start sh -c "head -c 1200000 '$WORK/d.tar' >'$WORK/fifo'; sleep 60 >'$WORK/fifo'"
+  bg_start sh -c "exec >'$WORK/fifo'; head -c 1200000 '$WORK/d.tar'; exec sleep 60"
   "$SKIFF_IMAGE" --root "$STORE" load -i "$WORK/fifo" &
   pid=$!
   IMAGE_TEST_PIDS+=("$pid")
