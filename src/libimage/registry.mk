@@ -22,3 +22,12 @@ EXTRA_DIST += tests/image/registry.bash tests/image/fake-registry.py tests/image
 bench-pull: skiff-image$(EXEEXT)
 	$(srcdir)/contrib/bench-pull.sh $(abs_top_builddir)/skiff-image
 .PHONY: bench-pull
+
+if ENABLE_TESTS
+check_PROGRAMS += tests/unit/test-registry
+TESTS += tests/unit/test-registry
+tests_unit_test_registry_SOURCES = tests/unit/test-registry.c
+tests_unit_test_registry_CFLAGS = $(IMAGE_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_registry_LDADD = src/libimage/libimage.a src/libskiff/libskiff.a libocispec/libocispec.a \
+	$(LIBCURL_LIBS) $(LIBARCHIVE_LIBS) $(LIBCRYPTO_LIBS) $(DEPS_LIBS) $(CRITERION_LIBS)
+endif
