@@ -70,10 +70,18 @@ hyperfine -N --runs "$RUNS" --warmup 1 --export-json "$W/warm.json" \
 $pod rmi -a -f >/dev/null 2>&1 || true
 
 echo
+# Wall time, and CPU time (user + system), which a loaded machine disturbs less.
 for k in cold warm; do
   jq -r --arg k "$k" '
-    (.results | map({(.command): .mean}) | add) as $m
-    | "\($k): skiff-image \($m["skiff-image"] * 1000 | floor) ms, skopeo \($m.skopeo * 1000 | floor) ms, podman \($m.podman * 1000 | floor) ms;"
-      + " skiff-image/skopeo \($m["skiff-image"] / $m.skopeo * 100 | floor / 100)x,"
-      + " skiff-image/podman \($m["skiff-image"] / $m.podman * 100 | floor / 100)x"' "$W/$k.json"
+    def ms: . * 1000 | floor;
+    def x: . * 100 | floor / 100;
+    (.results | map({(.command): .}) | add) as $r
+    | ($r | map_values(.mean)) as $m
+    | ($r | map_values(.user + .system)) as $c
+    | "\($k): wall skiff-image \($m["skiff-image"] | ms) ms, skopeo \($m.skopeo | ms) ms, podman \($m.podman | ms) ms;"
+      + " skiff-image/skopeo \($m["skiff-image"] / $m.skopeo | x)x, skiff-image/podman \($m["skiff-image"] / $m.podman | x)x\n"
+      + "\($k): cpu  skiff-image \($c["skiff-image"] | ms) ms, skopeo \($c.skopeo | ms) ms, podman \($c.podman | ms) ms;"
+      + " skiff-image/skopeo \($c["skiff-image"] / $c.skopeo | x)x, skiff-image/podman \($c["skiff-image"] / $c.podman | x)x"' \
+    "$W/$k.json"
 done
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
