@@ -501,6 +501,7 @@ image_http_run (struct image_http *h, struct image_http_req **reqs, size_t n, sk
               continue;
             }
           x->attempt++;
+          reqs[i]->tries = x->attempt;
           x->state = XFER_ACTIVE;
           curl_multi_add_handle (h->multi, x->easy);
           active++;

@@ -64,6 +64,7 @@ struct image_http_req
 
   /* Set by image_http_run.  */
   long status;                  /* 0 when no response arrived */
+  int tries;                    /* attempts made */
   char *resp_body;              /* non-2xx bodies, and all bodies without a sink */
   size_t resp_len;
   char *content_type, *docker_digest, *location, *www_authenticate, *retry_after;

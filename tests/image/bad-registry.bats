@@ -60,7 +60,7 @@ count() { # LOG JQ-FILTER
   fake_registry_start "$LAYOUT" --fail-first 1000 --fail-status 503
   run simg pull "$FAKE/img:t2"
   [ "$status" -ne 0 ]
-  [[ "$output" == *"/manifests/t2: HTTP 503"* ]]
+  [[ "$output" == *"/manifests/t2: HTTP 503"*"(3 tries)"* ]]
   # The first try and SKIFF_IMAGE_RETRIES=2 more.
   [ "$(count "$FAKE_LOG" '.status == 503')" -eq 3 ]
 }
