@@ -288,6 +288,8 @@ on_read (char *buf, size_t size, size_t nmemb, void *ud)
   else
     memcpy (buf, (const char *) r->body + x->upload_off, want);
   x->upload_off += want;
+  if (r->sent)
+    r->sent (r, x->upload_off);
   return want;
 }
 

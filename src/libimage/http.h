@@ -59,6 +59,8 @@ struct image_http_req
   /* Called once the request has its final answer (or failed), while the
      others still run: a download can be committed at once.  */
   void (*done) (struct image_http_req *r);
+  /* Bytes of the request body sent so far (for a progress display).  */
+  void (*sent) (struct image_http_req *r, int64_t bytes);
   void *ctx;
   bool follow_redirects;
 

@@ -92,3 +92,22 @@ teardown() {
   run simg push "$REGISTRY/src:1" "$REGISTRY/x@sha256:bad"
   [ "$status" -ne 0 ]
 }
+
+@test "push: progress lines on a terminal: uploaded, mounted, already there" {
+  command -v script >/dev/null || skip "script (bsdutils) is not installed"
+  first=$REGISTRY first_dir=$REGISTRY_DIR
+  REGISTRY_DIR=
+  registry_start
+  run script -qec "$SKIFF_IMAGE --root $STORE push $first/src:1 $REGISTRY/up:1" /dev/null
+  [ "$status" -eq 0 ]
+  # Redrawn in place: each line appears at least once in its final state.
+  [ "$(grep -o 'Copying blob [0-9a-f]\{12\} .*/s  done' <<<"$output" | sort -u | wc -l)" -eq 4 ]
+  rm -rf --one-file-system "$REGISTRY_DIR"
+  REGISTRY_DIR=$first_dir
+  run script -qec "$SKIFF_IMAGE --root $STORE push $first/src:1 $first/mounted:1" /dev/null
+  [ "$status" -eq 0 ]
+  [ "$(grep -o 'Copying blob [0-9a-f]\{12\} .*  mounted' <<<"$output" | sort -u | wc -l)" -eq 4 ]
+  run script -qec "$SKIFF_IMAGE --root $STORE push $first/src:1 $first/src:1" /dev/null
+  [ "$status" -eq 0 ]
+  [ "$(grep -o 'Copying blob [0-9a-f]\{12\} .*  exists' <<<"$output" | sort -u | wc -l)" -eq 4 ]
+}
