@@ -15,9 +15,6 @@ skiff_image_SOURCES += \
 	src/image/pull.c src/image/push.c src/image/login.c src/image/logout.c
 skiff_image_LDADD += $(LIBCURL_LIBS)
 
-EXTRA_DIST += tests/image/registry.bash tests/image/fake-registry.py tests/image/token-server.py \
-	tests/image/make-test-image.py contrib/bench-pull.sh
-
 # Pull speed against skopeo and podman (not part of `make check`).
 bench-pull: skiff-image$(EXEEXT)
 	$(srcdir)/contrib/bench-pull.sh $(abs_top_builddir)/skiff-image
