@@ -201,3 +201,17 @@ store_manifest_of() {
   [ "$status" -eq 0 ]
   [[ "$output" != *"Copying blob"* ]]
 }
+
+@test "pull: umoci unpacks what was pulled (the whiteout hides the deleted file)" {
+  require_cmd umoci
+  make_test_layout "$LAYOUT" t1 >/dev/null
+  push_image "$LAYOUT:t1" busybox:1
+  run simg pull -q "$REGISTRY/busybox:1"
+  [ "$status" -eq 0 ]
+  [ "$(umoci ls --layout "$STORE/oci")" = "$REGISTRY/busybox:1" ]
+  umoci unpack --image "$STORE/oci:$REGISTRY/busybox:1" "$WORK/bundle" >/dev/null
+  [ "$(cat "$WORK/bundle/rootfs/etc/hello")" = "hello from layer 2" ]
+  [ "$(cat "$WORK/bundle/rootfs/etc/platform")" = linux/amd64 ]
+  [ ! -e "$WORK/bundle/rootfs/etc/gone" ]
+  [ -x "$WORK/bundle/rootfs/bin/busybox" ]
+}
