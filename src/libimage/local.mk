@@ -26,8 +26,7 @@ skiff_image_SOURCES = \
 	src/image/image_output.c src/image/image_output.h \
 	src/image/images.c src/image/inspect.c src/image/tag.c \
 	src/image/rmi.c src/image/prune.c src/image/fsck.c \
-	src/image/save.c src/image/load.c \
-	src/image/unbuilt.c
+	src/image/save.c src/image/load.c
 # libskiff.a only for its error and utils objects.
 skiff_image_LDADD = src/libimage/libimage.a src/libskiff/libskiff.a libocispec/libocispec.a \
 	$(LIBARCHIVE_LIBS) $(LIBCRYPTO_LIBS) $(DEPS_LIBS)
@@ -41,3 +40,12 @@ check-image: skiff-image
 	SKIFF_SRCDIR=$(abs_top_srcdir) SKIFF_BUILDDIR=$(abs_top_builddir) \
 	$(srcdir)/tests/image/run.sh
 .PHONY: check-image
+
+if ENABLE_TESTS
+check_PROGRAMS += tests/unit/test-image-ref
+TESTS += tests/unit/test-image-ref
+tests_unit_test_image_ref_SOURCES = tests/unit/test-image-ref.c
+tests_unit_test_image_ref_CFLAGS = $(IMAGE_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_image_ref_LDADD = src/libimage/libimage.a src/libskiff/libskiff.a $(LIBCRYPTO_LIBS) \
+	$(CRITERION_LIBS)
+endif

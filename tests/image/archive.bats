@@ -227,3 +227,21 @@ diff_ids() {
   simg prune
   [ -z "$(ls "$STORE/tmp")" ]
 }
+
+@test "rmi: one image under two manifests (docker- and oci-archive); a manifest goes with its last name" {
+  make_archive docker-archive "$WORK/d.tar" app:d same
+  make_archive oci-archive "$WORK/o.tar" app:o same
+  simg load -q -i "$WORK/d.tar"
+  simg load -q -i "$WORK/o.tar"
+  [ "$(simg images -q)" = "$(simg images -q | head -1)" ] # one image id
+  [ "$(jq '.manifests | length' "$STORE/oci/index.json")" = 2 ]
+  run simg rmi app:d
+  [ "$status" -eq 0 ]
+  [ "$output" = "Untagged: docker.io/library/app:d" ] # the image stays
+  [ "$(jq '.manifests | length' "$STORE/oci/index.json")" = 1 ]
+  simg inspect app:o >/dev/null
+  simg fsck
+  run simg rmi app:o
+  [[ "$output" == *"Deleted: "* ]]
+  [ "$(count_blobs)" -eq 0 ]
+}
