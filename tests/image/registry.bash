@@ -28,10 +28,14 @@ REGISTRY_PASSWORD=s3cret-pw
 PYTHON=/usr/bin/python3
 [ -x "$PYTHON" ] || PYTHON=python3
 REGISTRY_PIDS=()
+# Every directory registry_start made: a test may start several registries.
+REGISTRY_DIRS=()
 # After helpers.bash's setup_store: credentials only from this test's
 # files, never the user's own.
 registry_setup() {
-  setup_store
+  # A caller that made its store already keeps it.
+  [ -n "${WORK:-}" ] && [ -d "$WORK" ] || setup_store
+  REGISTRY_STORE=$STORE # the same store, by its older name
   require_registry_tools
   export REGISTRY_AUTH_FILE=$WORK/auth.json HOME=$WORK
 }
@@ -86,6 +90,7 @@ registry_start() {
     esac
   done
   REGISTRY_DIR=$(mktemp -d /tmp/skiff-registry.XXXXXX)
+  REGISTRY_DIRS+=("$REGISTRY_DIR")
   mkdir -p "$REGISTRY_DIR/storage" "$REGISTRY_DIR/certs"
   if [ -n "$htpasswd" ]; then
     htpasswd -Bbn "$REGISTRY_USER" "$REGISTRY_PASSWORD" >"$REGISTRY_DIR/htpasswd" 2>/dev/null
@@ -157,7 +162,10 @@ registry_stop() {
     wait "$p" 2>/dev/null || true
   done
   REGISTRY_PIDS=()
-  [ -n "${REGISTRY_DIR:-}" ] && rm -rf --one-file-system "$REGISTRY_DIR"
+  for p in "${REGISTRY_DIRS[@]}"; do
+    rm -rf --one-file-system "$p"
+  done
+  REGISTRY_DIRS=()
   REGISTRY_DIR=
 }
 
@@ -166,7 +174,10 @@ fake_registry_start() {
   local layout=$1 port bind=127.0.0.1
   shift
   [ "${1:-}" = --bind ] && bind=$2
-  [ -n "${REGISTRY_DIR:-}" ] || REGISTRY_DIR=$(mktemp -d /tmp/skiff-registry.XXXXXX)
+  if [ -z "${REGISTRY_DIR:-}" ]; then
+    REGISTRY_DIR=$(mktemp -d /tmp/skiff-registry.XXXXXX)
+    REGISTRY_DIRS+=("$REGISTRY_DIR")
+  fi
   port=$(free_port)
   FAKE=$bind:$port
   FAKE_LOG=$REGISTRY_DIR/fake-$port.log
