@@ -244,6 +244,8 @@ write_file_atomic_at (int dirfd, const char *name, const void *data, size_t len,
 int
 mkdir_p (const char *path, mode_t mode, skiff_error_t *err)
 {
+  if (*path == '\0')
+    return skiff_error_make (err, ENOENT, "mkdir: empty path");
   cleanup_free char *p = xstrdup (path);
   for (char *s = p + 1; *s; s++)
     {
