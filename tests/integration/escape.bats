@@ -268,11 +268,12 @@ host_target_untouched() {
   ln -s "../../../../../../../../..$HOSTTARGET" "$vol/e.alt"
   echo file >"$BUNDLE/srcfile"
   # The attacker: a sibling container sharing the volume, swapping the
-  # directories and the symlinks as fast as it can.
+  # directories and the symlinks as fast as it can, for longer than the
+  # victims can take on a slow machine (it is deleted once they are done).
   b2=$(mktemp -d /tmp/skiff-test.XXXXXX)
   jq --arg r "$BUNDLE/rootfs" --arg v "$vol" '.root.path = $r
       | .mounts += [{"destination": "/vol", "type": "bind", "source": $v, "options": ["rbind", "rw"]}]
-      | .process.args = ["/bin/sh", "-c", "/bin/skiff-test-helper rename-loop /vol/d /vol/d.alt 12 & /bin/skiff-test-helper rename-loop /vol/e /vol/e.alt 12; wait"]' \
+      | .process.args = ["/bin/sh", "-c", "/bin/skiff-test-helper rename-loop /vol/d /vol/d.alt 300 & /bin/skiff-test-helper rename-loop /vol/e /vol/e.alt 300; wait"]' \
     "$BUNDLE/config.json" >"$b2/config.json"
   skiff run -d -b "$b2" attacker
   # The victims: the same volume, with mounts below the swapped names.
