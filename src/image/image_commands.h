@@ -37,6 +37,7 @@ typedef int (*image_command_fn) (struct image_cli *cli, int argc, char **argv, s
   X (save, "write images to a docker-archive or oci-archive tar",                           \
      "[-o|--output FILE] [--format docker-archive|oci-archive] IMAGE...")                    \
   X (load, "load images from a docker-archive or oci-archive tar", "[-i|--input FILE] [-q]") \
+  X (unpack, "write an image as a standalone bundle (DIR/config.json, DIR/rootfs)", "IMAGE DIR") \
   X (fsck, "verify every blob and that the images' blobs exist", "")
 
 #define X(name, summary, usage) \
