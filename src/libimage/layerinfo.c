@@ -107,6 +107,9 @@ image_store_layer_info (struct image_store *s, const char *digest, char diff_id[
 
   if (!image_digest_valid (digest))
     return skiff_error_plain (err, EINVAL, "invalid digest `%s`", digest ? digest : "");
+  /* The cache outlives nothing: a layer whose blob went is an error.  */
+  if (!image_store_has_blob (s, digest))
+    return skiff_error_plain (err, ENOENT, "layer %s: blob missing", digest);
   if (read_cached (s, digest, diff_id, size))
     return 0;
   if (image_store_open_blob (s, digest, &fd, err) < 0)

@@ -31,3 +31,13 @@ skiff_image_SOURCES = \
 # libskiff.a only for its error and utils objects.
 skiff_image_LDADD = src/libimage/libimage.a src/libskiff/libskiff.a libocispec/libocispec.a \
 	$(LIBARCHIVE_LIBS) $(LIBCRYPTO_LIBS) $(DEPS_LIBS)
+
+# The image tests (tests/image/*.bats; registry.bats files join them).
+TESTS += tests/image/run.sh
+EXTRA_DIST += tests/image
+
+# The image tests alone.
+check-image: skiff-image
+	SKIFF_SRCDIR=$(abs_top_srcdir) SKIFF_BUILDDIR=$(abs_top_builddir) \
+	$(srcdir)/tests/image/run.sh
+.PHONY: check-image
