@@ -57,7 +57,9 @@ unpack (struct image_store *s, const char *runtime, const char *name, const char
   cleanup_free char *rootfs = xasprintf ("%s/rootfs", dir);
   cleanup_close int rootfd = -1;
   struct image_desc d = { 0 };
-  struct image_run_options o = { 0 };
+  /* A bundle is for editing: an image without a command keeps `skiff
+     spec`'s.  */
+  struct image_run_options o = { .command_optional = true };
   int ret;
 
   ret = image_store_resolve (s, name, &d, err);

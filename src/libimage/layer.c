@@ -242,12 +242,14 @@ open_parent (struct extract *x, const char *name, bool create, const char **base
         {
           if (mkdirat (cur, c, 0755) < 0 && errno != EEXIST)
             return skiff_error_sys (err, "mkdir `%.*s`", (int) prefix, name);
-          if (x->mode == IMAGE_LAYER_APPLY)
-            {
-              cleanup_free char *p = xasprintf ("%.*s", (int) prefix, name);
-              path_set_add (&x->written, p);
-            }
           next = open_beneath (cur, c, O_RDONLY | O_DIRECTORY);
+        }
+      /* The parents of what this layer writes hold this layer's content:
+         an opaque marker above them looks inside instead of removing.  */
+      if (create && x->mode == IMAGE_LAYER_APPLY)
+        {
+          cleanup_free char *p = xasprintf ("%.*s", (int) prefix, name);
+          path_set_add (&x->written, p);
         }
       if (next < 0)
         {

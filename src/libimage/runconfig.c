@@ -126,6 +126,8 @@ apply_args (oci_process *p, const oci_image_config_config *c, const struct image
       cmd = o->cmd;
       cmd_len = o->cmd_len;
     }
+  if (ep_len + cmd_len == 0 && o->command_optional)
+    return 0;
   if (ep_len + cmd_len == 0)
     return skiff_error_plain (err, EINVAL, "no command: the image has no Entrypoint or Cmd and none was given");
   for (size_t i = 0; i < p->args_len; i++)
@@ -239,10 +241,12 @@ apply_user (oci_process *p, const char *spec, int rootfd, skiff_error_t *err)
 
   p->user->uid = uid;
   p->user->gid = gid;
-  /* Supplementary groups: the groups listing the user as a member.  */
+  /* Supplementary groups: the primary group and the groups listing the
+     user as a member, as podman sets them.  */
   free (p->user->additional_gids);
-  p->user->additional_gids = NULL;
-  p->user->additional_gids_len = 0;
+  p->user->additional_gids = xmalloc (sizeof (uint32_t));
+  p->user->additional_gids[0] = gid;
+  p->user->additional_gids_len = 1;
   if (username && grp == NULL)
     {
       char *save = NULL;

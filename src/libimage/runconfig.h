@@ -35,6 +35,7 @@ struct image_run_options
   const char *network; /* NULL (a private namespace), "none" or "host" */
   char **volumes;      /* -v SRC:DST[:ro], NULL-terminated */
   const char *hostname;
+  bool command_optional; /* no command anywhere: keep the default's */
 };
 
 /* Runs `RUNTIME spec -b BUNDLE` and parses the config.json it wrote.  */
