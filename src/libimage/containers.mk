@@ -7,3 +7,9 @@ src_libimage_libimage_a_SOURCES += \
 	src/libimage/runconfig.c src/libimage/runconfig.h
 skiff_image_SOURCES += \
 	src/image/unpack.c
+src_libimage_libimage_a_SOURCES += \
+	src/libimage/overlay.c src/libimage/overlay.h \
+	src/libimage/containers.c src/libimage/containers.h
+skiff_image_SOURCES += \
+	src/image/create.c src/image/create.h src/image/run.c src/image/start.c \
+	src/image/ps.c src/image/stop.c src/image/kill.c src/image/rm.c

@@ -17,22 +17,63 @@
 extern char **environ;
 
 int
+image_runtime_run (const char *runtime, char *const *args, int in, int out, int errfd, char **output, int *status,
+                   skiff_error_t *err)
+{
+  cleanup_strv char **argv = NULL;
+  cleanup_close int devnull = open ("/dev/null", O_RDWR | O_CLOEXEC);
+  int pipefd[2] = { -1, -1 };
+  posix_spawn_file_actions_t fa;
+  size_t n = strv_len (args);
+  pid_t pid;
+  int r, ws;
+
+  argv = xmalloc0 ((n + 2) * sizeof *argv);
+  argv[0] = xstrdup (runtime);
+  for (size_t i = 0; i < n; i++)
+    argv[i + 1] = xstrdup (args[i]);
+  if (output && pipe2 (pipefd, O_CLOEXEC) < 0)
+    return skiff_error_sys (err, "pipe");
+  posix_spawn_file_actions_init (&fa);
+  posix_spawn_file_actions_adddup2 (&fa, in >= 0 ? in : devnull, 0);
+  posix_spawn_file_actions_adddup2 (&fa, output ? pipefd[1] : out >= 0 ? out : devnull, 1);
+  posix_spawn_file_actions_adddup2 (&fa, errfd >= 0 ? errfd : devnull, 2);
+  r = posix_spawn (&pid, runtime, &fa, NULL, argv, environ);
+  posix_spawn_file_actions_destroy (&fa);
+  if (pipefd[1] >= 0)
+    close (pipefd[1]);
+  if (r != 0)
+    {
+      if (pipefd[0] >= 0)
+        close (pipefd[0]);
+      return skiff_error_make (err, r, "run `%s %s`", runtime, n ? args[0] : "");
+    }
+  if (output)
+    {
+      char fdpath[SKIFF_FD_PATH_SIZE];
+      if (read_file_at (AT_FDCWD, skiff_fd_path (pipefd[0], fdpath), output, NULL, err) < 0)
+        *output = xstrdup ("");
+      close (pipefd[0]);
+    }
+  while (waitpid (pid, &ws, 0) < 0)
+    if (errno != EINTR)
+      return skiff_error_sys (err, "wait for `%s %s`", runtime, n ? args[0] : "");
+  *status = WIFEXITED (ws) ? WEXITSTATUS (ws) : 128 + WTERMSIG (ws);
+  return 0;
+}
+
+int
 image_runconfig_default (const char *runtime, const char *bundle, oci_config **out, skiff_error_t *err)
 {
-  char *argv[] = { (char *) runtime, (char *) "spec", (char *) "--bundle", (char *) bundle, NULL };
+  char *args[] = { (char *) "spec", (char *) "--bundle", (char *) bundle, NULL };
   cleanup_free char *path = xasprintf ("%s/config.json", bundle);
   char *perr = NULL;
-  pid_t pid;
   int status, r;
 
-  r = posix_spawn (&pid, runtime, NULL, NULL, argv, environ);
-  if (r != 0)
-    return skiff_error_make (err, r, "run `%s spec`", runtime);
-  while (waitpid (pid, &status, 0) < 0)
-    if (errno != EINTR)
-      return skiff_error_sys (err, "wait for `%s spec`", runtime);
-  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
-    return skiff_error_plain (err, EIO, "`%s spec --bundle %s` failed (status 0x%x)", runtime, bundle, status);
+  if (image_runtime_run (runtime, args, -1, -1, 2, NULL, &status, err) < 0)
+    return -1;
+  if (status != 0)
+    return skiff_error_plain (err, EIO, "`%s spec --bundle %s` failed (exit status %d)", runtime, bundle, status);
   *out = oci_config_parse_file (path, &perr);
   if (*out == NULL)
     {

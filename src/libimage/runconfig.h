@@ -38,6 +38,13 @@ struct image_run_options
   bool command_optional; /* no command anywhere: keep the default's */
 };
 
+/* Runs RUNTIME with ARGS (NULL-terminated, without argv[0]) and stdin,
+   stdout, stderr on IN, OUT, ERR (-1: /dev/null); with OUTPUT, stdout is
+   captured there instead.  *STATUS gets the exit status (128+N for
+   signal N).  */
+int image_runtime_run (const char *runtime, char *const *args, int in, int out, int errfd, char **output,
+                       int *status, skiff_error_t *err);
+
 /* Runs `RUNTIME spec -b BUNDLE` and parses the config.json it wrote.  */
 int image_runconfig_default (const char *runtime, const char *bundle, oci_config **out, skiff_error_t *err);
 
