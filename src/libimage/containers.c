@@ -396,14 +396,16 @@ image_container_start (struct image_store *s, const char *rt, struct image_conta
     log = open (logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (log < 0)
       return skiff_error_sys (err, "container %s: open `%s`", c->name, logpath);
-    if (runtime (s, rt, args, -1, log, 2, NULL, &status, err) < 0)
+    /* The container keeps the runtime's stdio: none of it may be ours,
+       or whoever reads our output would wait for the container's end.  */
+    if (runtime (s, rt, args, -1, log, log, NULL, &status, err) < 0)
       return -1;
     if (status != 0)
       {
         runtime_delete (s, rt, c, NULL);
         unmount_rootfs (c, NULL);
-        return skiff_error_plain (err, EIO, "container %s: `%s run --detach` failed (exit status %d)", c->name,
-                                  rt, status);
+        return skiff_error_plain (err, EIO, "container %s: `%s run --detach` failed (exit status %d; see `%s`)",
+                                  c->name, rt, status, logpath);
       }
     *exit_code = 0;
   }
@@ -594,11 +596,14 @@ static int
 create_in (struct image_store *s, const char *rt, struct image_container *c, const struct image_info *info,
            const struct image_run_options *o, skiff_error_t *err)
 {
+  /* The upper directory's root is the container's "/" (overlay takes
+     its mode from there): users other than root must traverse it.  */
   const char *dirs[] = { "upper", "work", "merged" };
+  const mode_t modes[] = { 0755, 0700, 0755 };
   for (size_t i = 0; i < 3; i++)
     {
       cleanup_free char *p = sub (c, dirs[i]);
-      if (mkdir (p, 0700) < 0)
+      if (mkdir (p, modes[i]) < 0 || chmod (p, modes[i]) < 0)
         return skiff_error_sys (err, "mkdir `%s`", p);
     }
   if (image_layers_prepare (s, info, &c->lowers, err) < 0 || mount_rootfs (c, err) < 0)

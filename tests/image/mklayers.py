@@ -25,7 +25,7 @@ import subprocess
 import sys
 import tarfile
 
-APPLETS = ["sh", "cat", "id", "ls", "echo", "pwd", "env", "sleep", "stat", "touch", "rm", "mkdir", "true"]
+APPLETS = ["sh", "cat", "id", "ls", "echo", "pwd", "env", "sleep", "stat", "touch", "rm", "mkdir", "true", "readlink"]
 
 
 def add(tar, e):
