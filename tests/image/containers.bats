@@ -190,6 +190,27 @@ mounted_overlays() {
   [ "$status" -eq 0 ]
 }
 
+@test "whiteouts and opaque directories hide lower layers in the overlay" {
+  make_image wh '{"config":{"Cmd":["/bin/sh","-c","cd /a; echo *; cd sub; echo *; cd /keep; echo *; test -e /gone || echo no-gone; test -e /tree || echo no-tree"]},"layers":[
+    {"busybox":true,"entries":[
+      {"name":"a/x","data":"lower"},{"name":"a/sub/old","data":"lower"},
+      {"name":"gone","data":"lower"},{"name":"tree/deep/f","data":"lower"},
+      {"name":"keep/k","data":"lower"},{"name":"keep/stays","data":"lower"}]},
+    {"entries":[
+      {"name":"a/new","data":"upper"},{"name":"a/sub/w","data":"upper"},
+      {"name":"a/.wh..wh..opq","data":""},
+      {"name":".wh.gone","data":""},{"name":".wh.tree","data":""},
+      {"name":"keep/.wh.k","data":""}]}]}'
+  run simg run --rm wh
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(echo "$output" | xargs)" = "new sub w stays no-gone no-tree" ]
+  # On disk: a whiteout is a 0/0 character device, the opaque marker an xattr.
+  top=$(dirname "$(find "$STORE/layers" -maxdepth 2 -name gone -type c)")
+  [ "$(stat -c '%t %T' "$top/gone")" = "0 0" ]
+  python3 -c 'import os,sys; assert os.getxattr(sys.argv[1], "trusted.overlay.opaque") == b"y"' "$top/a"
+}
+
 @test "a failed create leaves nothing: no mount, no container, a clear error" {
   make_app_image
   run simg create -u nobody app true

@@ -12,10 +12,17 @@ setup() {
 }
 
 teardown() {
+  local id
+  for id in $(simg ps -a --format json 2>/dev/null | jq -r '.[].Id'); do
+    simg rm -f "$id" >/dev/null 2>&1 || true
+  done
   teardown_store
 }
 
-# expect_refused ENTRY [IMAGE]: unpack fails naming ENTRY and leaves nothing.
+# expect_refused ENTRY [IMAGE]: unpack (layers applied into one directory)
+# and create (each layer extracted on its own for the overlay) both fail
+# naming ENTRY, and leave nothing: no bundle, no layer directory, no
+# container, no mount.
 expect_refused() {
   run simg unpack "${2:-evil}" "$WORK/bundle"
   echo "$output"
@@ -23,6 +30,15 @@ expect_refused() {
   [[ "$output" == *"entry \`$1\`"* ]]
   [ ! -e "$WORK/bundle" ]
   [ -z "$(ls -A "$WORK/outside")" ]
+
+  run simg create "${2:-evil}" true
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"entry \`$1\`"* ]]
+  [ -z "$(ls -A "$WORK/outside")" ]
+  [ -z "$(ls -A "$STORE/layers" | grep '^tmp-')" ]
+  [ -z "$(ls -A "$STORE/containers")" ]
+  ! grep -q " $STORE/" /proc/self/mountinfo
 }
 
 @test "hostile: a name with .. is refused" {
@@ -57,7 +73,18 @@ expect_refused() {
   make_image evil '{"layers":[
     {"entries":[{"name":"link","type":"symlink","target":"'"$WORK"'/outside"}]},
     {"entries":[{"name":"link/through","data":"pwned"}]}]}'
-  expect_refused "link/through"
+  run simg unpack evil "$WORK/bundle"
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"entry \`link/through\`"* ]]
+  [ ! -e "$WORK/bundle" ]
+  # For the overlay each layer is extracted alone: the upper layer's link/
+  # is a directory of its own, which hides the symlink, as overlayfs does.
+  run simg create --name c evil true
+  [ "$status" -eq 0 ]
+  [ -z "$(ls -A "$WORK/outside")" ]
+  [ "$(cat "$STORE"/layers/*/link/through)" = pwned ]
+  simg rm c
 }
 
 @test "hostile: hardlinks to /etc/passwd are refused, absolute or climbing" {
@@ -93,10 +120,14 @@ expect_refused() {
   run simg unpack evil "$WORK/bundle"
   echo "$output"
   [ "$status" -eq 0 ]
-  python3 - "$WORK/bundle/rootfs/d" <<'PY'
+  run simg create --name c evil true
+  [ "$status" -eq 0 ]
+  python3 - "$WORK/bundle/rootfs/d" "$STORE"/layers/*/d <<'PY'
 import os, sys
-names = os.listxattr(sys.argv[1])
-assert "trusted.overlay.opaque" not in names, names
-assert os.getxattr(sys.argv[1], "user.kept") == b"yes"
+for d in sys.argv[1:]:
+    names = os.listxattr(d)
+    assert "trusted.overlay.opaque" not in names, (d, names)
+    assert os.getxattr(d, "user.kept") == b"yes", d
 PY
+  simg rm c
 }
