@@ -6,11 +6,13 @@ pkgs="build-essential autoconf automake libtool pkg-config python3
       libyajl-dev libseccomp-dev libcap-dev libselinux1-dev libcriterion-dev
       busybox-static jq"
 pkgs="$pkgs libssl-dev libarchive-dev"
+pkgs="$pkgs libcurl4-openssl-dev"
 if [ "${1:-}" = --tests ]; then
   pkgs="$pkgs bats iproute2 bsdutils time util-linux python3 podman conmon containerd
         qemu-system-x86 linux-image-amd64 kmod cpio xz-utils clang
         apparmor selinux-policy-default"
-  pkgs="$pkgs skopeo umoci"
+  pkgs="$pkgs skopeo umoci zstd"
+  pkgs="$pkgs docker-registry apache2-utils openssl python3-jwt python3-cryptography"
 fi
 missing=
 for p in $pkgs; do

@@ -118,10 +118,15 @@ static void
 print_table (struct row *rows, size_t n, bool digests)
 {
   size_t w_repo = strlen ("REPOSITORY"), w_tag = strlen ("TAG"), w_digest = strlen ("DIGEST");
+  size_t w_created = strlen ("CREATED");
   time_t now = time (NULL);
 
   for (size_t i = 0; i < n; i++)
     {
+      char ago[64];
+      image_format_ago (rows[i].created, now, ago, sizeof ago);
+      if (rows[i].created && strlen (ago) > w_created)
+        w_created = strlen (ago);
       if (strlen (rows[i].repo) > w_repo)
         w_repo = strlen (rows[i].repo);
       if (strlen (rows[i].tag) > w_tag)
@@ -132,7 +137,7 @@ print_table (struct row *rows, size_t n, bool digests)
   printf ("%-*s  %-*s  ", (int) w_repo, "REPOSITORY", (int) w_tag, "TAG");
   if (digests)
     printf ("%-*s  ", (int) w_digest, "DIGEST");
-  printf ("%-12s  %-22s  %s\n", "IMAGE ID", "CREATED", "SIZE");
+  printf ("%-12s  %-*s  %s\n", "IMAGE ID", (int) w_created, "CREATED", "SIZE");
   for (size_t i = 0; i < n; i++)
     {
       char ago[64], size[32];
@@ -144,7 +149,7 @@ print_table (struct row *rows, size_t n, bool digests)
       printf ("%-*s  %-*s  ", (int) w_repo, rows[i].repo, (int) w_tag, rows[i].tag);
       if (digests)
         printf ("%-*s  ", (int) w_digest, rows[i].d->manifest_digest);
-      printf ("%-12s  %-22s  %s\n", short_id (&rows[i]), rows[i].created ? ago : "", size);
+      printf ("%-12s  %-*s  %s\n", short_id (&rows[i]), (int) w_created, rows[i].created ? ago : "", size);
     }
 }
 

@@ -1,6 +1,5 @@
 /* skiff-image save [-o FILE] [--format docker-archive|oci-archive] IMAGE...
-   An image given by name is saved with that name; one given by id or
-   digest with all its names.  */
+   to FILE (written beside it, then renamed) or to stdout.  */
 #include <config.h>
 
 #include <errno.h>
@@ -12,7 +11,6 @@
 
 #include "archive.h"
 #include "image_commands.h"
-#include "ref.h"
 #include "store.h"
 #include "utils.h"
 
@@ -52,7 +50,6 @@ image_cmd_save (struct image_cli *cli, int argc, char **argv, skiff_error_t *err
   };
   struct save_opts o = { .format = IMAGE_ARCHIVE_DOCKER };
   cleanup_store struct image_store *s = NULL;
-  cleanup_free struct image_save_item *items = NULL;
   cleanup_free char *tmp = NULL;
   cleanup_close int fd = -1;
   int first, n, ret;
@@ -66,17 +63,6 @@ image_cmd_save (struct image_cli *cli, int argc, char **argv, skiff_error_t *err
     return image_usage_error (err, argv[0], "refusing to write an archive to a terminal (use -o FILE)");
 
   n = argc - first;
-  items = xmalloc0 (n * sizeof *items);
-  for (int i = 0; i < n; i++)
-    {
-      struct image_ref ref = { 0 };
-      items[i].name = argv[first + i];
-      /* A name that parses and has a tag was meant as a name.  */
-      items[i].only_this_name = image_ref_parse (argv[first + i], &ref, NULL) == 0 && ref.digest == NULL
-                                && strspn (argv[first + i], "0123456789abcdef") != strlen (argv[first + i]);
-      image_ref_clear (&ref);
-    }
-
   if (image_store_open (cli->root, &s, err) < 0)
     return skiff_error_wrap (err, "save");
   if (o.output)
@@ -88,7 +74,7 @@ image_cmd_save (struct image_cli *cli, int argc, char **argv, skiff_error_t *err
         return skiff_error_sys (err, "save: create `%s`", tmp);
       fchmod (fd, 0644);
     }
-  ret = image_archive_save (s, items, n, o.format, o.output ? fd : STDOUT_FILENO, err);
+  ret = image_archive_save (s, argv + first, n, o.format, o.output ? fd : STDOUT_FILENO, err);
   if (ret == 0 && o.output && (fsync (fd) < 0 || rename (tmp, o.output) < 0))
     ret = skiff_error_sys (err, "write `%s`", o.output);
   if (ret < 0 && tmp)

@@ -158,21 +158,27 @@ aw_layer_uncompressed (struct writer *w, struct image_store *s, const char *dige
   return ret;
 }
 
-/* The names to save for an item: the one it was given by, or all.  */
+/* The names to save for an image: the one it was given by, or all of
+   them when it was given by id or digest.  */
 static char **
-item_names (struct image_store *s, const struct image_save_item *item, const struct image_desc *d)
+item_names (struct image_store *s, const char *given, const struct image_desc *d)
 {
   struct image_desc *all = NULL;
+  struct image_ref ref = { 0 };
   char **names = NULL;
   size_t n = 0, count = 0;
   cleanup_error skiff_error_t ignored = NULL;
 
   names = xmalloc0 (sizeof *names);
-  if (item->only_this_name)
+  if (d->ref_name && image_ref_parse (given, &ref, NULL) == 0)
     {
-      if (d->ref_name)
-        strv_push (&names, &count, d->ref_name);
-      return names;
+      cleanup_free char *canonical = image_ref_string (&ref);
+      image_ref_clear (&ref);
+      if (strcmp (canonical, d->ref_name) == 0)
+        {
+          strv_push (&names, &count, d->ref_name);
+          return names;
+        }
     }
   if (image_store_list (s, &all, &n, &ignored) < 0)
     return names;
@@ -356,7 +362,7 @@ save_oci (struct writer *w, struct image_store *s, struct image_info *infos, cha
 }
 
 int
-image_archive_save (struct image_store *s, const struct image_save_item *items, size_t n,
+image_archive_save (struct image_store *s, char *const *images, size_t n,
                     enum image_archive_format format, int fd, skiff_error_t *err)
 {
   struct image_info *infos = xmalloc0 ((n + 1) * sizeof *infos);
@@ -367,16 +373,16 @@ image_archive_save (struct image_store *s, const struct image_save_item *items, 
   for (size_t i = 0; i < n; i++)
     {
       struct image_desc d = { 0 };
-      int r = image_store_resolve (s, items[i].name, &d, err);
+      int r = image_store_resolve (s, images[i], &d, err);
       if (r == 0)
         {
-          names[i] = item_names (s, &items[i], &d);
+          names[i] = item_names (s, images[i], &d);
           r = image_info_load (s, &d, &infos[i], err);
         }
       image_desc_clear (&d);
       if (r < 0)
         {
-          skiff_error_wrap (err, "image `%s`", items[i].name);
+          skiff_error_wrap (err, "image `%s`", images[i]);
           goto out;
         }
     }
@@ -556,7 +562,7 @@ read_member_blob (struct loader *l, struct archive *a, struct archive_entry *e, 
     }
   if (image_blob_commit_created (w, expected[0] ? expected : NULL, archive_entry_size (e), digest, &created, err)
       < 0)
-    return skiff_error_wrap (err, "%s", name);
+    return expected[0] ? -1 : skiff_error_wrap (err, "%s", name);
   if (created)
     strv_push (&l->added, &l->n_added, digest);
   m->digest = xstrdup (digest);
@@ -848,6 +854,21 @@ load_docker (struct loader *l, skiff_error_t *err)
   return ret;
 }
 
+/* The blob DESC names is in the store (from the archive) with its size. */
+static int
+check_desc_size (struct image_store *s, const oci_image_descriptor *desc, skiff_error_t *err)
+{
+  int64_t size;
+  if (!image_store_has_blob (s, desc->digest))
+    return skiff_error_plain (err, ENOENT, "blob %s is not in the archive", desc->digest);
+  if (blob_size (s, desc->digest, &size, err) < 0)
+    return -1;
+  if (size != desc->size)
+    return skiff_error_plain (err, EINVAL, "blob %s: size %lld, its descriptor says %lld", desc->digest,
+                              (long long) size, (long long) desc->size);
+  return 0;
+}
+
 /* An image manifest from the archive: its blobs are there and agree.  */
 static int
 check_oci_manifest (struct loader *l, const char *digest, skiff_error_t *err)
@@ -870,9 +891,14 @@ check_oci_manifest (struct loader *l, const char *digest, skiff_error_t *err)
       return -1;
     }
   layers = xmalloc0 (sizeof *layers);
-  for (size_t i = 0; i < m->layers_len; i++)
-    strv_push (&layers, &n, m->layers[i]->digest);
-  ret = load_config (l->s, m->config->digest, &config, err);
+  ret = check_desc_size (l->s, m->config, err);
+  for (size_t i = 0; ret == 0 && i < m->layers_len; i++)
+    {
+      strv_push (&layers, &n, m->layers[i]->digest);
+      ret = check_desc_size (l->s, m->layers[i], err);
+    }
+  if (ret == 0)
+    ret = load_config (l->s, m->config->digest, &config, err);
   if (ret == 0)
     {
       ret = check_diff_ids (l->s, config, layers, n, err);

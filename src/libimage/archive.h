@@ -17,17 +17,10 @@ enum image_archive_format
   IMAGE_ARCHIVE_OCI,
 };
 
-/* One image to save: how to find it and the names to give it (NULL:
-   every name it has in the store).  */
-struct image_save_item
-{
-  const char *name;
-  bool only_this_name;
-};
-
-/* Writes the images to FD as one archive.  */
-int image_archive_save (struct image_store *s, const struct image_save_item *items, size_t n,
-                        enum image_archive_format format, int fd, skiff_error_t *err);
+/* Writes the images to FD as one archive.  An image given by name is saved
+   with that name only; one given by id or digest with all its names.  */
+int image_archive_save (struct image_store *s, char *const *images, size_t n, enum image_archive_format format,
+                        int fd, skiff_error_t *err);
 
 /* Reads an archive (either format; compressed or not) from FD into the
    store: every blob verified, the layers' diff ids checked against the

@@ -41,3 +41,12 @@ check-image: skiff-image
 	SKIFF_SRCDIR=$(abs_top_srcdir) SKIFF_BUILDDIR=$(abs_top_builddir) \
 	$(srcdir)/tests/image/run.sh
 .PHONY: check-image
+
+if ENABLE_TESTS
+check_PROGRAMS += tests/unit/test-image-ref
+TESTS += tests/unit/test-image-ref
+tests_unit_test_image_ref_SOURCES = tests/unit/test-image-ref.c
+tests_unit_test_image_ref_CFLAGS = $(IMAGE_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_image_ref_LDADD = src/libimage/libimage.a src/libskiff/libskiff.a $(LIBCRYPTO_LIBS) \
+	$(CRITERION_LIBS)
+endif

@@ -150,9 +150,10 @@ image_store_rmi (struct image_store *s, const char *name, bool force, struct ima
       size_t others = 0;
       image_index_untag (idx, d.ref_name);
       strv_add (&out->untagged, d.ref_name);
-      /* The last name of an image goes with the image.  */
+      /* The last name of a manifest goes with it (and the image with its
+         last manifest).  */
       for (size_t i = 0; i < idx->manifests_len; i++)
-        if (same_image (s, idx->manifests[i], &d) && image_index_ref_name (idx->manifests[i]))
+        if (strcmp (idx->manifests[i]->digest, d.manifest_digest) == 0 && image_index_ref_name (idx->manifests[i]))
           others++;
       if (others == 0)
         for (size_t i = 0; i < idx->manifests_len; i++)
@@ -179,8 +180,15 @@ image_store_rmi (struct image_store *s, const char *name, bool force, struct ima
             move_entry (idx, i--, &removed);
           }
     }
+  /* The image is deleted when no manifest of it is left.  */
   if (removed.manifests_len && d.config_digest)
-    strv_add (&out->deleted, d.config_digest);
+    {
+      bool left = false;
+      for (size_t i = 0; i < idx->manifests_len && !left; i++)
+        left = same_image (s, idx->manifests[i], &d);
+      if (!left)
+        strv_add (&out->deleted, d.config_digest);
+    }
 
   if (image_store_save_index (s, idx, err) < 0 || drop_blobs (s, &removed, idx, out, err) < 0)
     goto out;

@@ -41,7 +41,7 @@ simg() {
 
 # Start a command in the background; teardown_store kills it (by pid).
 bg_start() {
-  "$@" &
+  "$@" </dev/null >/dev/null 2>&1 &
   IMAGE_TEST_PIDS+=("$!")
 }
 

@@ -1,9 +1,9 @@
 #!/bin/sh
 # Build a small test image from busybox-static as an OCI image layout:
 #   mkimage.sh LAYOUT TAG [WORD]
-# Three layers: busybox (gzip), a few files holding WORD (gzip), and a
-# whiteout of one of them (uncompressed), so images made with different
-# WORDs share their first layer.  Tars are reproducible (sorted, mtime 0).
+# Three layers: busybox (gzip), a few files holding WORD (gzip; zstd when
+# MKIMAGE_ZSTD is set), and a whiteout of one of them (uncompressed), so
+# images made with different WORDs share their first and last layers.  Tars are reproducible (sorted, mtime 0).
 set -eu
 layout=$1 tag=$2 word=${3:-hello}
 bb=${BUSYBOX:-/bin/busybox}
@@ -39,6 +39,9 @@ for i in 1 2 3; do
   diffs="$diffs${diffs:+,}\"sha256:$(sha "$work/l$i.tar")\""
   if [ $i = 3 ]; then
     f=$work/l$i.tar mt=application/vnd.oci.image.layer.v1.tar
+  elif [ $i = 2 ] && [ -n "${MKIMAGE_ZSTD:-}" ]; then
+    zstd -q -c "$work/l$i.tar" >"$work/l$i.tzst"
+    f=$work/l$i.tzst mt=application/vnd.oci.image.layer.v1.tar+zstd
   else
     gzip -n -c "$work/l$i.tar" >"$work/l$i.tgz"
     f=$work/l$i.tgz mt=application/vnd.oci.image.layer.v1.tar+gzip

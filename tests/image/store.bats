@@ -99,6 +99,22 @@ teardown() { teardown_store; }
   [ "$output" = "${IMAGE_ID:7:12}" ]
 }
 
+@test "zstd, gzip and plain layers: diff ids and sizes from their content" {
+  require_cmd zstd
+  LAYOUT=$WORK/zstd
+  MKIMAGE_ZSTD=1 make_layout "$LAYOUT" app:z zword
+  tar_layout "$LAYOUT" "$LAYOUT.tar"
+  simg load -i "$LAYOUT.tar"
+  run simg inspect app:z
+  [ "$status" -eq 0 ]
+  [ "$(echo "$output" | jq -r '.[0].Layers[1].MediaType')" = application/vnd.oci.image.layer.v1.tar+zstd ]
+  [ "$(echo "$output" | jq -c '[.[0].Layers[].DiffID]')" = "$(echo "$output" | jq -c '.[0].Config.rootfs.diff_ids')" ]
+  l=$(echo "$output" | jq -r '.[0].Layers[1].Digest')
+  [ "$(echo "$output" | jq '.[0].Layers[1].UncompressedSize')" = \
+    "$(zstd -dc "$LAYOUT/blobs/sha256/${l#sha256:}" | wc -c)" ]
+  simg fsck
+}
+
 @test "tag moves a name: the old manifest stays as <none>, ids stay apart" {
   load_test_image app:1 one
   first=$IMAGE_ID
