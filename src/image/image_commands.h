@@ -48,6 +48,7 @@ typedef int (*image_command_fn) (struct image_cli *cli, int argc, char **argv, s
   X (stop, "stop containers (StopSignal, SIGKILL after the timeout)", "[-t SECONDS] NAME...") \
   X (kill, "send a signal to containers", "[-s|--signal SIGNAL] NAME...")                     \
   X (rm, "remove containers", "[-f|--force] NAME...")                                        \
+  X (diff, "list what a container added (A), changed (C) and deleted (D)", "NAME")          \
   X (container, "manage containers: `container prune` removes stopped ones", "prune")        \
   X (fsck, "verify every blob and that the images' blobs exist", "")
 

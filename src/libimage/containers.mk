@@ -13,3 +13,7 @@ src_libimage_libimage_a_SOURCES += \
 skiff_image_SOURCES += \
 	src/image/create.c src/image/create.h src/image/run.c src/image/start.c \
 	src/image/ps.c src/image/stop.c src/image/kill.c src/image/rm.c
+src_libimage_libimage_a_SOURCES += \
+	src/libimage/container_diff.c src/libimage/container_diff.h
+skiff_image_SOURCES += \
+	src/image/diff.c

@@ -211,6 +211,25 @@ mounted_overlays() {
   python3 -c 'import os,sys; assert os.getxattr(sys.argv[1], "trusted.overlay.opaque") == b"y"' "$top/a"
 }
 
+@test "diff lists additions, changes and deletions, whole directories included" {
+  make_image files '{"layers":[{"busybox":true,"entries":[
+      {"name":"dev","type":"dir"},{"name":"proc","type":"dir"},{"name":"sys","type":"dir"},
+      {"name":"etc/hello","data":"hello"},{"name":"etc/old","data":"old"},
+      {"name":"data/a","data":"a"},{"name":"data/sub/b","data":"b"}]},
+    {"entries":[{"name":"etc/upper","data":"from layer 2"},{"name":".wh.gone","data":""}]}]}'
+  run simg run --name c files /bin/sh -c 'echo changed >/etc/hello; echo new >/new; rm -rf /data; mkdir /etc/newdir; rm /etc/old; echo gone-again >/gone'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  run simg diff c
+  echo "$output"
+  [ "$status" -eq 0 ]
+  # /gone was whited out by the image's top layer: writing it adds it.
+  [ "$(echo "$output" | xargs)" = "D /data C /etc C /etc/hello A /etc/newdir D /etc/old A /gone A /new" ]
+  run simg diff nosuch
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"no such container: \`nosuch\`"* ]]
+}
+
 @test "a failed create leaves nothing: no mount, no container, a clear error" {
   make_app_image
   run simg create -u nobody app true
