@@ -17,3 +17,7 @@ src_libimage_libimage_a_SOURCES += \
 	src/libimage/container_diff.c src/libimage/container_diff.h
 skiff_image_SOURCES += \
 	src/image/diff.c
+src_libimage_libimage_a_SOURCES += \
+	src/libimage/container_commit.c src/libimage/container_commit.h
+skiff_image_SOURCES += \
+	src/image/commit.c

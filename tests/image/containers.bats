@@ -230,6 +230,47 @@ mounted_overlays() {
   [[ "$output" == *"no such container: \`nosuch\`"* ]]
 }
 
+@test "commit: the new image runs with the same files, its layer applies in umoci, untagged without a name" {
+  require_cmd skopeo umoci
+  make_image files '{"layers":[{"busybox":true,"entries":[
+      {"name":"etc/hello","data":"hello"},{"name":"etc/old","data":"old"},
+      {"name":"data/a","data":"a"},{"name":"data/sub/b","data":"b"},{"name":"opq/lower","data":"x"}]}]}'
+  run simg run --name c files /bin/sh -c 'echo changed >/etc/hello; echo new >/new; rm -rf /data /opq; mkdir /opq; echo mine >/opq/upper; rm /etc/old; ln /new /new-link'
+  [ "$status" -eq 0 ]
+  run simg commit -m "my change" -c 'CMD ["/bin/sh","-c","cat /etc/hello /new /opq/*; ls /data /etc/old 2>&1; echo FOO=$FOO"]' \
+    -c 'ENV FOO=committed' c committed:v1
+  echo "$output"
+  [ "$status" -eq 0 ]
+  id=$output
+  [ "$(simg inspect committed:v1 | jq -r '.[0].Id')" = "$id" ] || [ "$(simg inspect committed:v1 | jq -r '.[0].Id')" = "sha256:$id" ]
+  simg inspect committed:v1 | jq -e '.[0].Config.history[-1].comment == "my change" and (.[0].Layers | length) == 2'
+
+  run simg run --rm committed:v1
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = changed ]
+  [ "${lines[1]}" = new ]
+  [ "${lines[2]}" = mine ]
+  [[ "${lines[3]}" == *"/data"*"No such file"* ]]
+  [[ "${lines[4]}" == *"/etc/old"*"No such file"* ]]
+  [ "${lines[5]}" = FOO=committed ]
+
+  # Another tool applies our layer: whiteouts and the opaque marker work.
+  skopeo copy -q "oci:$STORE/oci:docker.io/library/committed:v1" "oci:$WORK/out:x"
+  umoci unpack --image "$WORK/out:x" "$WORK/umoci"
+  r=$WORK/umoci/rootfs
+  [ "$(cat "$r/etc/hello")" = changed ]
+  [ ! -e "$r/data" ]
+  [ ! -e "$r/etc/old" ]
+  [ "$(ls -A "$r/opq")" = upper ]
+  [ "$(stat -c %i "$r/new")" = "$(stat -c %i "$r/new-link")" ]
+
+  # Without a name: an untagged (<none>) image.
+  run simg commit --compression zstd c
+  [ "$status" -eq 0 ]
+  simg images | grep -q "<none>"
+}
+
 @test "a failed create leaves nothing: no mount, no container, a clear error" {
   make_app_image
   run simg create -u nobody app true
