@@ -6,6 +6,7 @@
 
 load helpers
 load layers
+load registry
 
 setup() {
   setup_store
@@ -38,6 +39,7 @@ teardown() {
     [ ! -e "$cg/skiff-$id" ] || leftovers="$leftovers cgroup:$id"
   done
   teardown_store
+  [ -z "${REGISTRY_WORK:-}" ] || registry_cleanup
   [ -z "$leftovers" ] || { echo "left behind: $leftovers"; return 1; }
 }
 
@@ -269,6 +271,38 @@ mounted_overlays() {
   run simg commit --compression zstd c
   [ "$status" -eq 0 ]
   simg images | grep -q "<none>"
+}
+
+@test "from the local registry: pull, run, commit, push, and umoci unpacks the pushed image" {
+  require_cmd umoci
+  registry_setup
+  registry_start
+  local layout=$WORK/src
+  mkdir "$layout"
+  printf '%s' '{"config":{"Entrypoint":["/bin/sh","-c"],"Cmd":["id -un; pwd; echo $GREETING"],
+      "Env":["PATH=/bin","GREETING=pulled"],"WorkingDir":"/home/app","User":"app"},
+    "layers":[{"busybox":true},{"entries":[
+      {"name":"etc/passwd","data":"root:x:0:0::/root:/bin/sh\napp:x:1001:1001::/home/app:/bin/sh\n"},
+      {"name":"etc/group","data":"root:x:0:\napp:x:1001:\n"},
+      {"name":"data/old","data":"old"}]}]}' >"$WORK/src.json"
+  python3 "$SKIFF_SRCDIR/tests/image/mklayers.py" "$layout" app "$WORK/src.json" >/dev/null
+  push_image "$layout:app" test/app:1
+  simg pull -q --tls-verify=false "$REGISTRY/test/app:1"
+
+  run simg run --rm "$REGISTRY/test/app:1"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf 'app\n/home/app\npulled')" ]
+
+  run simg run --name c -u root "$REGISTRY/test/app:1" 'rm -rf /data; echo added >/added'
+  [ "$status" -eq 0 ]
+  simg commit c "$REGISTRY/test/app:2" >/dev/null
+  simg push --tls-verify=false "$REGISTRY/test/app:2"
+  skopeo copy -q --src-tls-verify=false "docker://$REGISTRY/test/app:2" "oci:$WORK/pulled:x"
+  umoci unpack --image "$WORK/pulled:x" "$WORK/umoci"
+  [ "$(cat "$WORK/umoci/rootfs/added")" = added ]
+  [ ! -e "$WORK/umoci/rootfs/data" ]
+  [ "$(jq -r .process.cwd "$WORK/umoci/config.json")" = /home/app ]
 }
 
 @test "a failed create leaves nothing: no mount, no container, a clear error" {
