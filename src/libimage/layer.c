@@ -158,7 +158,6 @@ path_set_clear (struct path_set *set)
 
 struct extract
 {
-  const char *name; /* for errors: the layer */
   enum image_layer_mode mode;
   int rootfd;
   bool root; /* may chown and mknod */
@@ -580,7 +579,6 @@ image_layer_extract (int blob_fd, int dirfd, enum image_layer_mode mode, const c
   char got[IMAGE_DIGEST_LEN];
   int ret = 0;
 
-  x->name = name;
   x->mode = mode;
   x->rootfd = dirfd;
   x->root = geteuid () == 0;

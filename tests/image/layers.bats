@@ -44,6 +44,7 @@ teardown() {
 
 @test "unpack keeps long names (PAX and GNU), sparse files, zstd and uncompressed layers" {
   local long
+  require_cmd zstd tar
   long=d/$(printf 'x%.0s' {1..120})/$(printf 'y%.0s' {1..200})
   mkdir -p "$WORK/sparse"
   truncate -s 64M "$WORK/sparse/holes"
@@ -111,6 +112,7 @@ teardown() {
 }
 
 @test "an unpacked bundle runs with skiff: Entrypoint, Cmd, Env, WorkingDir, User by name" {
+  require_cmd zstd
   make_image app '{"config":{
       "Entrypoint":["/bin/sh","-c"],
       "Cmd":["echo args=$0; id; pwd; echo FOO=$FOO PATH=$PATH"],
