@@ -522,6 +522,12 @@ image_container_remove (struct image_store *s, const char *rt, struct image_cont
   }
   if (image_remove_at (cfd, c->id, err) < 0)
     return skiff_error_wrap (err, "container %s", c->name);
+  /* Layers it kept after its image was removed (rmi -f) go now.  */
+  {
+    cleanup_close int lock = -1;
+    if (image_store_lock (s, &lock, err) < 0 || image_layers_gc (s, IMAGE_GC_GRACE, err) < 0)
+      return skiff_error_wrap (err, "container %s: removed, but its layers", c->name);
+  }
   return 0;
 }
 

@@ -2,6 +2,7 @@
 #include <config.h>
 #include "layer_store.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "containers.h"
 #include "layer.h"
 #include "utils.h"
 
@@ -111,5 +113,76 @@ image_layers_apply (struct image_store *s, const struct image_info *info, int ro
                       err)
         < 0)
       return -1;
+  return 0;
+}
+
+static void
+keep_add (char ***keep, size_t *n, const char *hex)
+{
+  *keep = xrealloc (*keep, (*n + 2) * sizeof **keep);
+  (*keep)[(*n)++] = xstrdup (hex);
+  (*keep)[*n] = NULL;
+}
+
+static bool
+kept (char *const *keep, const char *name)
+{
+  for (size_t i = 0; keep && keep[i]; i++)
+    if (strcmp (keep[i], name) == 0)
+      return true;
+  return false;
+}
+
+int
+image_layers_gc (struct image_store *s, time_t grace, skiff_error_t *err)
+{
+  cleanup_free char *layers = xasprintf ("%s/layers", image_store_root (s));
+  cleanup_strv char **keep = xmalloc0 (sizeof *keep);
+  cleanup_dir DIR *d = NULL;
+  struct image_container **cs = NULL;
+  struct image_desc *descs = NULL;
+  struct dirent *de;
+  size_t n = 0, nkeep = 0;
+  time_t now = time (NULL);
+
+  /* The chain ids of every image; an image that does not load keeps
+     nothing, and its layers go only if nothing else has them.  */
+  if (image_store_list (s, &descs, &n, err) < 0)
+    return -1;
+  for (size_t i = 0; i < n; i++)
+    {
+      cleanup_image_info struct image_info info = { 0 };
+      char chain[IMAGE_DIGEST_LEN] = "";
+      if (image_info_load (s, &descs[i], &info, NULL) < 0 || check_layers (&info, NULL) < 0)
+        continue;
+      for (size_t j = 0; j < info.manifest->layers_len; j++)
+        {
+          image_chain_id (j ? chain : NULL, info.config->rootfs->diff_ids[j], chain);
+          keep_add (&keep, &nkeep, chain + 7);
+        }
+    }
+  image_desc_list_free (descs, n);
+  /* A container keeps its layers even when its image is gone (rmi -f).  */
+  if (image_container_list (s, &cs, err) < 0)
+    return -1;
+  for (size_t i = 0; cs[i]; i++)
+    for (size_t j = 0; cs[i]->lowers && cs[i]->lowers[j]; j++)
+      keep_add (&keep, &nkeep, strrchr (cs[i]->lowers[j], '/') + 1);
+  image_container_list_free (cs);
+
+  d = opendir (layers);
+  if (d == NULL)
+    return errno == ENOENT ? 0 : skiff_error_sys (err, "open `%s`", layers);
+  while ((de = readdir (d)) != NULL)
+    {
+      struct stat st;
+      if (de->d_name[0] == '.' || kept (keep, de->d_name))
+        continue;
+      if (strncmp (de->d_name, "tmp-", 4) == 0
+          && (fstatat (dirfd (d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || now - st.st_mtime < grace))
+        continue;
+      if (image_remove_at (dirfd (d), de->d_name, err) < 0)
+        return skiff_error_wrap (err, "`%s`", layers);
+    }
   return 0;
 }

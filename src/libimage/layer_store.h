@@ -9,6 +9,8 @@
 #ifndef IMAGE_LAYER_STORE_H
 #define IMAGE_LAYER_STORE_H
 
+#include <time.h>
+
 #include "error.h"
 #include "image.h"
 #include "store.h"
@@ -20,5 +22,10 @@ int image_layers_prepare (struct image_store *s, const struct image_info *info, 
 /* Applies every layer of INFO in order into the plain directory ROOTFD
    (whiteouts remove, opaque directories empty): a rootfs to copy.  */
 int image_layers_apply (struct image_store *s, const struct image_info *info, int rootfd, skiff_error_t *err);
+
+/* Removes the layer directories no image of the index and no container
+   uses (and extractions left by a killed process, older than GRACE
+   seconds).  The caller holds the store's lock.  */
+int image_layers_gc (struct image_store *s, time_t grace, skiff_error_t *err);
 
 #endif

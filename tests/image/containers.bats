@@ -190,6 +190,34 @@ mounted_overlays() {
   [ "$(mounted_overlays)" -eq 0 ]
   run simg rmi app
   [ "$status" -eq 0 ]
+  # Its layer directories went with it.
+  [ -z "$(ls -A "$STORE/layers")" ]
+}
+
+@test "rmi -f of an image in use keeps the layers its container stacks; they go with the container" {
+  make_app_image
+  make_app_image other
+  simg create --name c app 'cat /etc/hello'
+  run simg rmi -f app
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(ls "$STORE/layers" | wc -l)" -eq 2 ]
+  run simg start -a c
+  [ "$output" = "from the image" ]
+  simg rm c
+  # "other" has the same layers: they stay until it goes too.
+  [ "$(ls "$STORE/layers" | wc -l)" -eq 2 ]
+  run simg rmi other
+  [ "$status" -eq 0 ]
+  [ -z "$(ls -A "$STORE/layers")" ]
+
+  # Alone, the container's layers go with it.
+  make_app_image again
+  simg create --name c2 again true
+  simg rmi -f again
+  [ "$(ls "$STORE/layers" | wc -l)" -eq 2 ]
+  simg rm c2
+  [ -z "$(ls -A "$STORE/layers")" ]
 }
 
 @test "whiteouts and opaque directories hide lower layers in the overlay" {
