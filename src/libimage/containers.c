@@ -192,7 +192,10 @@ static int
 cmp_created (const void *a, const void *b)
 {
   const struct image_container *x = *(struct image_container *const *) a, *y = *(struct image_container *const *) b;
-  return (x->created > y->created) - (x->created < y->created);
+  /* Creation times are in seconds: the name orders a tie.  */
+  if (x->created != y->created)
+    return (x->created > y->created) - (x->created < y->created);
+  return strcmp (x->name, y->name);
 }
 
 int
