@@ -12,7 +12,7 @@ if [ "${1:-}" = --tests ]; then
         qemu-system-x86 linux-image-amd64 kmod cpio xz-utils clang
         apparmor selinux-policy-default"
   pkgs="$pkgs skopeo umoci zstd"
-  pkgs="$pkgs docker-registry apache2-utils openssl python3-jwt python3-cryptography"
+  pkgs="$pkgs docker-registry apache2-utils openssl python3-cryptography"
 fi
 missing=
 for p in $pkgs; do

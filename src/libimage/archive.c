@@ -961,7 +961,10 @@ load_oci (struct loader *l, skiff_error_t *err)
   for (size_t i = 0; ret == 0 && i < idx->manifests_len; i++)
     {
       oci_image_descriptor *d = idx->manifests[i], *chosen = NULL;
-      const char *ref = image_index_ref_name (d);
+      /* docker save (25 and later) writes an OCI layout whose ref.name is
+         the bare tag, and the whole name in containerd's annotation.  */
+      const char *full = d->annotations ? oci_string_map_get (d->annotations, "io.containerd.image.name") : NULL;
+      const char *ref = full ? full : image_index_ref_name (d);
       cleanup_free char *name = NULL;
 
       if (!image_store_has_blob (l->s, d->digest))

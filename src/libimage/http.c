@@ -288,6 +288,8 @@ on_read (char *buf, size_t size, size_t nmemb, void *ud)
   else
     memcpy (buf, (const char *) r->body + x->upload_off, want);
   x->upload_off += want;
+  if (r->sent)
+    r->sent (r, x->upload_off);
   return want;
 }
 
@@ -501,6 +503,7 @@ image_http_run (struct image_http *h, struct image_http_req **reqs, size_t n, sk
               continue;
             }
           x->attempt++;
+          reqs[i]->tries = x->attempt;
           x->state = XFER_ACTIVE;
           curl_multi_add_handle (h->multi, x->easy);
           active++;

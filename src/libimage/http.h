@@ -59,11 +59,14 @@ struct image_http_req
   /* Called once the request has its final answer (or failed), while the
      others still run: a download can be committed at once.  */
   void (*done) (struct image_http_req *r);
+  /* Bytes of the request body sent so far (for a progress display).  */
+  void (*sent) (struct image_http_req *r, int64_t bytes);
   void *ctx;
   bool follow_redirects;
 
   /* Set by image_http_run.  */
   long status;                  /* 0 when no response arrived */
+  int tries;                    /* attempts made */
   char *resp_body;              /* non-2xx bodies, and all bodies without a sink */
   size_t resp_len;
   char *content_type, *docker_digest, *location, *www_authenticate, *retry_after;

@@ -26,8 +26,7 @@ skiff_image_SOURCES = \
 	src/image/image_output.c src/image/image_output.h \
 	src/image/images.c src/image/inspect.c src/image/tag.c \
 	src/image/rmi.c src/image/prune.c src/image/fsck.c \
-	src/image/save.c src/image/load.c \
-	src/image/unbuilt.c
+	src/image/save.c src/image/load.c
 # libskiff.a only for its error and utils objects.
 skiff_image_LDADD = src/libimage/libimage.a src/libskiff/libskiff.a libocispec/libocispec.a \
 	$(LIBARCHIVE_LIBS) $(LIBCRYPTO_LIBS) $(DEPS_LIBS)

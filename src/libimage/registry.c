@@ -130,8 +130,11 @@ image_registry_status_error (struct image_http_req *q, skiff_error_t *err)
   cleanup_free char *msg = body_message (q);
   int errnum = q->status == 404 ? ENOENT : q->status == 401 || q->status == 403 ? EACCES : EIO;
   const char *hint = q->status == 401 && msg == NULL ? ", authentication required" : "";
-  return skiff_error_plain (err, errnum, "%s %s: HTTP %ld%s%s%s%s", q->method ? q->method : "GET", q->url,
-                            q->status, hint, msg ? " (" : "", msg ? msg : "", msg ? ")" : "");
+  char tries[32] = "";
+  if (q->tries > 1)
+    snprintf (tries, sizeof tries, " (%d tries)", q->tries);
+  return skiff_error_plain (err, errnum, "%s %s: HTTP %ld%s%s%s%s%s", q->method ? q->method : "GET", q->url,
+                            q->status, hint, msg ? " (" : "", msg ? msg : "", msg ? ")" : "", tries);
 }
 
 static char *

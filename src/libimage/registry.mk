@@ -15,10 +15,16 @@ skiff_image_SOURCES += \
 	src/image/pull.c src/image/push.c src/image/login.c src/image/logout.c
 skiff_image_LDADD += $(LIBCURL_LIBS)
 
-EXTRA_DIST += tests/image/registry.bash tests/image/fake-registry.py tests/image/token-server.py \
-	tests/image/make-test-image.py contrib/bench-pull.sh
-
 # Pull speed against skopeo and podman (not part of `make check`).
 bench-pull: skiff-image$(EXEEXT)
 	$(srcdir)/contrib/bench-pull.sh $(abs_top_builddir)/skiff-image
 .PHONY: bench-pull
+
+if ENABLE_TESTS
+check_PROGRAMS += tests/unit/test-registry
+TESTS += tests/unit/test-registry
+tests_unit_test_registry_SOURCES = tests/unit/test-registry.c
+tests_unit_test_registry_CFLAGS = $(IMAGE_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_registry_LDADD = src/libimage/libimage.a src/libskiff/libskiff.a libocispec/libocispec.a \
+	$(LIBCURL_LIBS) $(LIBARCHIVE_LIBS) $(LIBCRYPTO_LIBS) $(DEPS_LIBS) $(CRITERION_LIBS)
+endif

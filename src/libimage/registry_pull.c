@@ -99,7 +99,7 @@ parse_platform (const char *s, struct platform *p, skiff_error_t *err)
 
 /* The manifest of index INDEX for platform P.  */
 static int
-select_platform (const char *ref, const struct image_manifest_blob *index, const struct platform *p,
+select_platform (const struct image_manifest_blob *index, const struct platform *p,
                  char **digest, skiff_error_t *err)
 {
   cleanup_free char *perr = NULL, *seen = xstrdup ("");
@@ -143,7 +143,7 @@ out:
 
 /* Refuse what we would not know how to use, before fetching anything.  */
 static int
-check_manifest (const char *ref, const struct image_manifest_blob *mb, oci_image_manifest **out,
+check_manifest (const struct image_manifest_blob *mb, oci_image_manifest **out,
                 skiff_error_t *err)
 {
   cleanup_free char *perr = NULL;
@@ -318,7 +318,7 @@ fetch_blobs (struct image_registry *r, struct image_store *store, const char *re
 
 /* The config must be an image config whose diff_ids match the layers.  */
 static int
-check_config (struct image_store *store, const char *ref, const oci_image_manifest *m, skiff_error_t *err)
+check_config (struct image_store *store, const oci_image_manifest *m, skiff_error_t *err)
 {
   cleanup_free char *data = NULL, *perr = NULL;
   size_t len;
@@ -370,7 +370,7 @@ image_pull (struct image_store *store, const char *refstr, const struct image_pu
   if (ret == 0 && (strcmp (mb.media_type ? mb.media_type : "", IMAGE_MT_OCI_INDEX) == 0
                    || strcmp (mb.media_type ? mb.media_type : "", IMAGE_MT_DOCKER_LIST) == 0))
     {
-      ret = select_platform (name, &mb, &plat, &chosen, err);
+      ret = select_platform (&mb, &plat, &chosen, err);
       image_manifest_blob_clear (&mb);
       if (ret == 0)
         ret = image_registry_get_manifest (r, ref.repository, chosen, &mb, err);
@@ -380,7 +380,7 @@ image_pull (struct image_store *store, const char *refstr, const struct image_pu
     ret = skiff_error_plain (err, EBADMSG, "unknown manifest media type `%s`",
                              mb.media_type ? mb.media_type : "(none)");
   if (ret == 0)
-    ret = check_manifest (name, &mb, &m, err);
+    ret = check_manifest (&mb, &m, err);
   if (ret == 0)
     {
       descs = xmalloc ((m->layers_len + 1) * sizeof *descs);
@@ -391,7 +391,7 @@ image_pull (struct image_store *store, const char *refstr, const struct image_pu
       image_progress_free (prog);
     }
   if (ret == 0)
-    ret = check_config (store, name, m, err);
+    ret = check_config (store, m, err);
   if (ret == 0)
     ret = image_store_put_blob (store, mb.data, mb.len, mb.digest, NULL, err);
   if (ret == 0)

@@ -21,6 +21,7 @@ struct blob_up
   const char *digest;
   int64_t size;
   int line;
+  struct image_progress *prog;
   bool done;
   char *url, *upload_url;
   int fd;
@@ -49,8 +50,14 @@ upload_url (const char *base, const char *location, const char *digest)
   return out;
 }
 
-/* Runs the requests of UPS that are not done yet; a request whose status is
-   not in OK (0-terminated) is an error.  */
+static void
+on_sent (struct image_http_req *r, int64_t bytes)
+{
+  struct blob_up *u = r->ctx;
+  image_progress_set (u->prog, u->line, bytes);
+}
+
+/* Runs the requests of UPS that are not done yet, all at once.  */
 static int
 run_step (struct image_registry *r, struct blob_up *ups, size_t n, skiff_error_t *err)
 {
@@ -198,6 +205,9 @@ image_push (struct image_store *store, const char *image, const char *dest,
         ups[i].req.headers = octet;
         ups[i].req.body_fd = ups[i].fd;
         ups[i].req.body_size = ups[i].size;
+        ups[i].req.ctx = &ups[i];
+        ups[i].req.sent = on_sent;
+        ups[i].prog = prog;
       }
   if (ret == 0)
     ret = run_step (r, ups, n, err);
@@ -209,6 +219,7 @@ image_push (struct image_store *store, const char *image, const char *dest,
         else
           {
             ups[i].done = true;
+            image_progress_set (prog, ups[i].line, ups[i].size);
             image_progress_end (prog, ups[i].line, "done");
           }
       }

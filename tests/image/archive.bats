@@ -245,3 +245,23 @@ diff_ids() {
   [[ "$output" == *"Deleted: "* ]]
   [ "$(count_blobs)" -eq 0 ]
 }
+
+@test "load the OCI layout docker save writes since Docker 25 (name in containerd's annotation)" {
+  L=$WORK/docker25
+  make_layout "$L" src d25
+  jq -c '.manifests[0].annotations = {"io.containerd.image.name": "docker.io/library/app:25",
+                                       "org.opencontainers.image.ref.name": "25"}' \
+    "$L/index.json" >"$WORK/index" && mv "$WORK/index" "$L/index.json"
+  m=$(jq -r '.manifests[0].digest' "$L/index.json")
+  config=$(jq -r .config.digest "$L/blobs/sha256/${m#sha256:}")
+  jq -c -n --arg c "blobs/sha256/${config#sha256:}" \
+    --argjson l "$(jq -c '[.layers[].digest | "blobs/sha256/" + ltrimstr("sha256:")]' "$L/blobs/sha256/${m#sha256:}")" \
+    '[{"Config": $c, "RepoTags": ["app:25"], "Layers": $l}]' >"$L/manifest.json"
+  tar_layout "$L" "$L.tar"
+  run simg load -i "$L.tar"
+  [ "$status" -eq 0 ]
+  [ "$output" = "Loaded image: docker.io/library/app:25" ]
+  # The manifest is kept as it was.
+  [ "$(jq -r '.manifests[0].digest' "$STORE/oci/index.json")" = "$m" ]
+  simg fsck
+}

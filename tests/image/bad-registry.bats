@@ -3,19 +3,20 @@
 # each bad answer is one clear error, a non-zero exit, and a store with no
 # new image and no partial file; transient failures are retried, 4xx not.
 
+load helpers
 load registry
 
 setup() {
   registry_setup
-  LAYOUT=$REGISTRY_WORK/layout
+  LAYOUT=$WORK/layout
   make_test_layout "$LAYOUT" t1 >/dev/null
   # An earlier image, so "unchanged" means something.
   fake_registry_start "$LAYOUT"
-  run reg_image pull -q "$FAKE/img:t1"
+  run simg pull -q "$FAKE/img:t1"
   [ "$status" -eq 0 ]
   registry_stop
-  cp "$REGISTRY_STORE/oci/index.json" "$REGISTRY_WORK/index.before"
-  ls "$REGISTRY_STORE/oci/blobs/sha256" >"$REGISTRY_WORK/blobs.before"
+  cp "$STORE/oci/index.json" "$WORK/index.before"
+  ls "$STORE/oci/blobs/sha256" >"$WORK/blobs.before"
   # Pull a second image whose layers differ, under another name.
   make_test_layout "$LAYOUT" t2 --small-files 10 >/dev/null
   export SKIFF_IMAGE_RETRIES=2
@@ -29,11 +30,11 @@ teardown() {
 # Blobs of the failed pull that completed and verified may stay: the next
 # pull reuses them (fsck verifies every blob's digest).
 store_unchanged() {
-  cmp "$REGISTRY_STORE/oci/index.json" "$REGISTRY_WORK/index.before"
-  ls "$REGISTRY_STORE/oci/blobs/sha256" | comm -13 - "$REGISTRY_WORK/blobs.before" | diff - /dev/null
-  [ -z "$(ls -A "$REGISTRY_STORE/tmp")" ]
-  [ -z "$(find "$REGISTRY_STORE/oci" -name '*.tmp' | head -1)" ]
-  run reg_image fsck
+  cmp "$STORE/oci/index.json" "$WORK/index.before"
+  ls "$STORE/oci/blobs/sha256" | comm -13 - "$WORK/blobs.before" | diff - /dev/null
+  [ -z "$(ls -A "$STORE/tmp")" ]
+  [ -z "$(find "$STORE/oci" -name '*.tmp' | head -1)" ]
+  run simg fsck
   [ "$status" -eq 0 ]
 }
 
@@ -43,30 +44,30 @@ count() { # LOG JQ-FILTER
 
 @test "bad registry: 500 then 200 is retried and succeeds" {
   fake_registry_start "$LAYOUT" --fail-first 2 --fail-status 500
-  run reg_image pull "$FAKE/img:t2"
+  run simg pull "$FAKE/img:t2"
   [ "$status" -eq 0 ]
   [ "$(count "$FAKE_LOG" '.status == 500')" -eq 2 ]
-  run reg_image fsck
+  run simg fsck
   [ "$status" -eq 0 ]
 }
 
 @test "bad registry: 429 is retried too; 5xx forever gives up after the retries" {
   fake_registry_start "$LAYOUT" --fail-first 1 --fail-status 429
-  run reg_image pull "$FAKE/img:t2"
+  run simg pull "$FAKE/img:t2"
   [ "$status" -eq 0 ]
   registry_stop
-  rm -rf "$REGISTRY_STORE"
+  rm -rf "$STORE"
   fake_registry_start "$LAYOUT" --fail-first 1000 --fail-status 503
-  run reg_image pull "$FAKE/img:t2"
+  run simg pull "$FAKE/img:t2"
   [ "$status" -ne 0 ]
-  [[ "$output" == *"/manifests/t2: HTTP 503"* ]]
+  [[ "$output" == *"/manifests/t2: HTTP 503"*"(3 tries)"* ]]
   # The first try and SKIFF_IMAGE_RETRIES=2 more.
   [ "$(count "$FAKE_LOG" '.status == 503')" -eq 3 ]
 }
 
 @test "bad registry: a 4xx is not retried" {
   fake_registry_start "$LAYOUT" --blob-status 403
-  run reg_image pull "$FAKE/img:t2"
+  run simg pull "$FAKE/img:t2"
   [ "$status" -ne 0 ]
   [[ "$output" == *"pull $FAKE/img:t2: GET http://$FAKE/v2/img/blobs/sha256:"*"HTTP 403"* ]]
   # One request per missing blob, none repeated.
@@ -78,7 +79,7 @@ count() { # LOG JQ-FILTER
 @test "bad registry: a registry that hangs times out (SKIFF_IMAGE_TIMEOUT)" {
   fake_registry_start "$LAYOUT" --hang-blobs
   start=$SECONDS
-  SKIFF_IMAGE_TIMEOUT=1 SKIFF_IMAGE_RETRIES=1 run reg_image pull "$FAKE/img:t2"
+  SKIFF_IMAGE_TIMEOUT=1 SKIFF_IMAGE_RETRIES=1 run simg pull "$FAKE/img:t2"
   [ "$status" -ne 0 ]
   [[ "$output" == *"/blobs/sha256:"*"(2 tries)"* ]]
   [[ "$output" == *"Operation too slow"* || "$output" == *"timed out"* || "$output" == *"Timeout"* ]]
@@ -88,7 +89,7 @@ count() { # LOG JQ-FILTER
 
 @test "bad registry: a blob whose digest does not match" {
   fake_registry_start "$LAYOUT" --corrupt-blobs
-  run reg_image pull "$FAKE/img:t2"
+  run simg pull "$FAKE/img:t2"
   [ "$status" -ne 0 ]
   [[ "$output" == *"sha256:"*"digest"* ]]
   store_unchanged
@@ -96,7 +97,7 @@ count() { # LOG JQ-FILTER
 
 @test "bad registry: a truncated layer" {
   fake_registry_start "$LAYOUT" --truncate-blobs
-  run reg_image pull "$FAKE/img:t2"
+  run simg pull "$FAKE/img:t2"
   [ "$status" -ne 0 ]
   [[ "$output" == *"/blobs/sha256:"* ]]
   [[ "$output" == *"(3 tries)"* ]]
@@ -105,7 +106,7 @@ count() { # LOG JQ-FILTER
 
 @test "bad registry: a manifest that is not JSON" {
   fake_registry_start "$LAYOUT" --manifest-body 'this is not JSON'
-  run reg_image pull "$FAKE/img:t2"
+  run simg pull "$FAKE/img:t2"
   [ "$status" -ne 0 ]
   [[ "$output" == "skiff-image: pull $FAKE/img:t2: manifest: "* ]]
   [ "${#lines[@]}" -eq 1 ]
@@ -114,7 +115,7 @@ count() { # LOG JQ-FILTER
 
 @test "bad registry: a manifest naming an unknown media type" {
   fake_registry_start "$LAYOUT" --layer-media-type application/vnd.example.unknown
-  run reg_image pull "$FAKE/img:t2"
+  run simg pull "$FAKE/img:t2"
   [ "$status" -ne 0 ]
   [[ "$output" == *"layer 0: unknown media type \`application/vnd.example.unknown\`"* ]]
   [ "$(count "$FAKE_LOG" '.path | contains("/blobs/")')" -eq 0 ]
@@ -123,12 +124,12 @@ count() { # LOG JQ-FILTER
 
 @test "bad registry: nothing listening, and a reference that does not parse" {
   port=$(free_port)
-  SKIFF_IMAGE_RETRIES=0 run reg_image pull "127.0.0.1:$port/img:t2"
+  SKIFF_IMAGE_RETRIES=0 run simg pull "127.0.0.1:$port/img:t2"
   [ "$status" -ne 0 ]
   [[ "$output" == *"registry 127.0.0.1:$port"*"127.0.0.1"* ]]
-  run reg_image pull "UPPER/Case:tag"
+  run simg pull "UPPER/Case:tag"
   [ "$status" -ne 0 ]
-  run reg_image pull ""
+  run simg pull ""
   [ "$status" -ne 0 ]
   store_unchanged
 }

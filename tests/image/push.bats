@@ -3,15 +3,16 @@
 # trip, existing blobs are skipped (HEAD), blobs are mounted across
 # repositories, and skopeo and podman read what was pushed.
 
+load helpers
 load registry
 
 setup() {
   registry_setup
   registry_start
-  LAYOUT=$REGISTRY_WORK/layout
+  LAYOUT=$WORK/layout
   make_test_layout "$LAYOUT" t1 >/dev/null
   push_image "$LAYOUT:t1" src:1
-  run reg_image pull -q "$REGISTRY/src:1"
+  run simg pull -q "$REGISTRY/src:1"
   [ "$status" -eq 0 ]
   ID=$output
   SRC_DIGEST=sha256:$(skopeo inspect --tls-verify=false --raw "docker://$REGISTRY/src:1" | sha256sum | cut -d' ' -f1)
@@ -23,7 +24,7 @@ teardown() {
 
 @test "push: to another repository of the same registry mounts the blobs and keeps the digest" {
   before=$(wc -l <"$REGISTRY_DIR/registry.log")
-  run reg_image push "$REGISTRY/src:1" "$REGISTRY/copy:2"
+  run simg push "$REGISTRY/src:1" "$REGISTRY/copy:2"
   [ "$status" -eq 0 ]
   [ "$output" = "$SRC_DIGEST" ]
   log=$(tail -n +"$((before + 1))" "$REGISTRY_DIR/registry.log")
@@ -36,7 +37,7 @@ teardown() {
 
 @test "push: blobs the registry has are not sent again (HEAD)" {
   before=$(wc -l <"$REGISTRY_DIR/registry.log")
-  run reg_image push "$REGISTRY/src:1" "$REGISTRY/src:again"
+  run simg push "$REGISTRY/src:1" "$REGISTRY/src:again"
   [ "$status" -eq 0 ]
   log=$(tail -n +"$((before + 1))" "$REGISTRY_DIR/registry.log")
   [ "$(grep -c 'HEAD /v2/src/blobs/sha256:' <<<"$log")" -eq 4 ]
@@ -50,19 +51,19 @@ teardown() {
   # A second registry: no mount is possible there.
   REGISTRY_DIR=
   registry_start
-  run reg_image push "$first/src:1" "$REGISTRY/other/img:1"
+  run simg push "$first/src:1" "$REGISTRY/other/img:1"
   [ "$status" -eq 0 ]
   [ "$output" = "$SRC_DIGEST" ]
   [ "$(grep -c 'PUT /v2/other/img/blobs/uploads/' "$REGISTRY_DIR/registry.log")" -eq 4 ]
   [ "$(grep -c 'PUT /v2/other/img/manifests/1' "$REGISTRY_DIR/registry.log")" -eq 1 ]
   rm -rf --one-file-system "$first_dir"
 
-  skopeo copy -q --src-tls-verify=false "docker://$REGISTRY/other/img:1" "oci:$REGISTRY_WORK/back:img"
-  cfg=$(jq -r '.manifests[0].digest' "$REGISTRY_WORK/back/index.json")
-  [ "$(jq -r .config.digest "$REGISTRY_WORK/back/blobs/sha256/${cfg#sha256:}")" = "sha256:$ID" ]
+  skopeo copy -q --src-tls-verify=false "docker://$REGISTRY/other/img:1" "oci:$WORK/back:img"
+  cfg=$(jq -r '.manifests[0].digest' "$WORK/back/index.json")
+  [ "$(jq -r .config.digest "$WORK/back/blobs/sha256/${cfg#sha256:}")" = "sha256:$ID" ]
 
   require_registry_tools podman
-  pr=$REGISTRY_WORK/podman
+  pr=$WORK/podman
   run env -u REGISTRY_AUTH_FILE podman --root "$pr/root" --runroot "$pr/run" --storage-driver vfs pull -q --tls-verify=false \
     "$REGISTRY/other/img:1"
   [ "$status" -eq 0 ]
@@ -72,12 +73,12 @@ teardown() {
 
 @test "push: the image's own name when no destination is given; Docker schema 2 stays schema 2" {
   push_image "$LAYOUT:t1" v2s2:1 --format v2s2
-  run reg_image pull -q "$REGISTRY/v2s2:1"
+  run simg pull -q "$REGISTRY/v2s2:1"
   [ "$status" -eq 0 ]
   want=sha256:$(skopeo inspect --tls-verify=false --raw "docker://$REGISTRY/v2s2:1" | sha256sum | cut -d' ' -f1)
-  run reg_image tag "$REGISTRY/v2s2:1" "$REGISTRY/v2s2:retag"
+  run simg tag "$REGISTRY/v2s2:1" "$REGISTRY/v2s2:retag"
   [ "$status" -eq 0 ]
-  run reg_image push "$REGISTRY/v2s2:retag"
+  run simg push "$REGISTRY/v2s2:retag"
   [ "$status" -eq 0 ]
   [ "$output" = "$want" ]
   raw=$(skopeo inspect --tls-verify=false --raw "docker://$REGISTRY/v2s2:retag")
@@ -85,9 +86,28 @@ teardown() {
 }
 
 @test "push: an image that is not in the store, a destination without a tag" {
-  run reg_image push "$REGISTRY/nothere:1"
+  run simg push "$REGISTRY/nothere:1"
   [ "$status" -ne 0 ]
   [[ "$output" == *"push $REGISTRY/nothere:1"* ]]
-  run reg_image push "$REGISTRY/src:1" "$REGISTRY/x@sha256:bad"
+  run simg push "$REGISTRY/src:1" "$REGISTRY/x@sha256:bad"
   [ "$status" -ne 0 ]
+}
+
+@test "push: progress lines on a terminal: uploaded, mounted, already there" {
+  command -v script >/dev/null || skip "script (bsdutils) is not installed"
+  first=$REGISTRY first_dir=$REGISTRY_DIR
+  REGISTRY_DIR=
+  registry_start
+  run script -qec "$SKIFF_IMAGE --root $STORE push $first/src:1 $REGISTRY/up:1" /dev/null
+  [ "$status" -eq 0 ]
+  # Redrawn in place: each line appears at least once in its final state.
+  [ "$(grep -o 'Copying blob [0-9a-f]\{12\} .*/s  done' <<<"$output" | sort -u | wc -l)" -eq 4 ]
+  rm -rf --one-file-system "$REGISTRY_DIR"
+  REGISTRY_DIR=$first_dir
+  run script -qec "$SKIFF_IMAGE --root $STORE push $first/src:1 $first/mounted:1" /dev/null
+  [ "$status" -eq 0 ]
+  [ "$(grep -o 'Copying blob [0-9a-f]\{12\} .*  mounted' <<<"$output" | sort -u | wc -l)" -eq 4 ]
+  run script -qec "$SKIFF_IMAGE --root $STORE push $first/src:1 $first/src:1" /dev/null
+  [ "$status" -eq 0 ]
+  [ "$(grep -o 'Copying blob [0-9a-f]\{12\} .*  exists' <<<"$output" | sort -u | wc -l)" -eq 4 ]
 }

@@ -1,6 +1,7 @@
 # skiff-image tests: real registries for the registry client's tests.
 #
-#   load registry
+#   load helpers; load registry
+#   setup() { registry_setup; registry_start; }  teardown() { registry_cleanup; }
 #   registry_start [--htpasswd] [--tls] [--token]   # Debian's docker-registry
 #   push_image LAYOUT:TAG REPO:TAG [skopeo args]     # into it, with skopeo
 #   registry_stop                                   # also done by registry_cleanup
@@ -17,8 +18,8 @@
 # fake_registry_start LAYOUT [fake-registry.py faults]: a misbehaving
 # registry serving LAYOUT at $FAKE, logging requests to $FAKE_LOG.
 # make_test_layout DIR TAG [make-test-image.py options] writes test images.
-# reg_image ARGS: skiff-image on this test's store $REGISTRY_STORE
-# (registry_setup makes it, registry_cleanup removes it and everything else).
+# registry_setup/registry_cleanup wrap helpers.bash's setup_store and
+# teardown_store ($STORE, $WORK, simg).
 
 REGISTRY_TEST_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REGISTRY_USER=skiff
@@ -27,33 +28,22 @@ REGISTRY_PASSWORD=s3cret-pw
 PYTHON=/usr/bin/python3
 [ -x "$PYTHON" ] || PYTHON=python3
 REGISTRY_PIDS=()
-SKIFF_BUILDDIR=${SKIFF_BUILDDIR:-$(cd "$REGISTRY_TEST_DIR/../.." && pwd)}
-SKIFF_IMAGE=${SKIFF_IMAGE:-$SKIFF_BUILDDIR/skiff-image}
-
+# After helpers.bash's setup_store: credentials only from this test's
+# files, never the user's own.
 registry_setup() {
+  setup_store
   require_registry_tools
-  REGISTRY_WORK=$(mktemp -d /tmp/skiff-regtest.XXXXXX)
-  REGISTRY_STORE=$REGISTRY_WORK/store
-  # Never the user's own credentials.
-  export REGISTRY_AUTH_FILE=$REGISTRY_WORK/auth.json HOME=$REGISTRY_WORK
+  export REGISTRY_AUTH_FILE=$WORK/auth.json HOME=$WORK
 }
 
 registry_cleanup() {
   registry_stop
-  [ -n "${REGISTRY_WORK:-}" ] && rm -rf --one-file-system "$REGISTRY_WORK"
-  REGISTRY_WORK=
-}
-
-reg_image() {
-  "$SKIFF_IMAGE" --root "$REGISTRY_STORE" "$@"
+  teardown_store
 }
 
 # Skip (not fail) when a Debian package the registry tests need is missing.
 require_registry_tools() {
-  local c
-  for c in docker-registry skopeo openssl htpasswd "$@"; do
-    command -v "$c" >/dev/null 2>&1 || skip "$c is not installed (contrib/install-deps.sh --tests)"
-  done
+  require_cmd docker-registry skopeo openssl htpasswd "$@"
 }
 
 # A TCP port nobody listens on now.
