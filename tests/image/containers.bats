@@ -38,8 +38,8 @@ teardown() {
     fi
     [ ! -e "$cg/skiff-$id" ] || leftovers="$leftovers cgroup:$id"
   done
+  registry_stop
   teardown_store
-  [ -z "${REGISTRY_WORK:-}" ] || registry_cleanup
   [ -z "$leftovers" ] || { echo "left behind: $leftovers"; return 1; }
 }
 
@@ -302,8 +302,9 @@ mounted_overlays() {
 }
 
 @test "from the local registry: pull, run, commit, push, and umoci unpacks the pushed image" {
-  require_cmd umoci
-  registry_setup
+  require_registry_tools umoci
+  # Credentials only from this test's files, never the user's own.
+  export REGISTRY_AUTH_FILE=$WORK/auth.json HOME=$WORK
   registry_start
   local layout=$WORK/src
   mkdir "$layout"
