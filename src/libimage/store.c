@@ -67,6 +67,8 @@ image_store_open (const char *root, struct image_store **out, skiff_error_t *err
   struct stat st;
 
   s->root_fd = s->layout_fd = s->blobs_fd = s->tmp_fd = s->layerinfo_fd = -1;
+  if (root == NULL || *root == '\0')
+    return skiff_error_plain (err, EINVAL, "store: the root directory is an empty path");
   s->root = xstrdup (root);
   if (mkdir_p (root, 0700, err) < 0)
     return skiff_error_wrap (err, "store `%s`", root);

@@ -7,15 +7,12 @@ load helpers
 load registry
 
 setup() {
-  setup_store
   registry_setup
   registry_start
-  STORE=$REGISTRY_STORE
 }
 
 teardown() {
   registry_cleanup
-  teardown_store
 }
 
 # pull_test_image NAME WORD [skopeo options]: our three-layer image pushed

@@ -19,6 +19,9 @@ teardown() { teardown_store; }
   run simg images --bogus
   [ "$status" -eq 2 ]
   [[ "$output" == *"unknown option \`--bogus\`"* ]]
+  run "$SKIFF_IMAGE" --root "" images
+  [ "$status" -eq 1 ]
+  [ "$output" = "skiff-image: images: store: the root directory is an empty path" ]
 }
 
 @test "a new store is an empty OCI image layout" {
