@@ -37,6 +37,21 @@ typedef int (*image_command_fn) (struct image_cli *cli, int argc, char **argv, s
   X (save, "write images to a docker-archive or oci-archive tar",                           \
      "[-o|--output FILE] [--format docker-archive|oci-archive] IMAGE...")                    \
   X (load, "load images from a docker-archive or oci-archive tar", "[-i|--input FILE] [-q]") \
+  X (unpack, "write an image as a standalone bundle (DIR/config.json, DIR/rootfs)", "IMAGE DIR") \
+  X (create, "create a container from an image (prints its name)",                           \
+     "[--name N] [-e K=V]... [--entrypoint E] [-w DIR] [-u USER[:GROUP]] [--read-only] "     \
+     "[-v SRC:DST[:ro]]... [--network host|none] IMAGE [CMD...]")                           \
+  X (start, "start a container", "[-a|--attach] NAME")                                       \
+  X (run, "create and start a container",                                                    \
+     "[--rm] [-d|--detach] [-t|--tty] [-i|--interactive] [create's options] IMAGE [CMD...]") \
+  X (ps, "list containers", "[-a|--all] [-s|--size] [--format json]")                        \
+  X (stop, "stop containers (StopSignal, SIGKILL after the timeout)", "[-t SECONDS] NAME...") \
+  X (kill, "send a signal to containers", "[-s|--signal SIGNAL] NAME...")                     \
+  X (rm, "remove containers", "[-f|--force] NAME...")                                        \
+  X (diff, "list what a container added (A), changed (C) and deleted (D)", "NAME")          \
+  X (commit, "write a container's changes as a new image (prints its id)",                   \
+     "[-m MSG] [-c CHANGE]... [--compression gzip|zstd] NAME [IMAGE-REF]")                   \
+  X (container, "manage containers: `container prune` removes stopped ones", "prune")        \
   X (fsck, "verify every blob and that the images' blobs exist", "")
 
 #define X(name, summary, usage) \

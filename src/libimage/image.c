@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "containers.h"
 #include "layerinfo.h"
 #include "store_internal.h"
 #include "utils.h"
@@ -276,8 +277,7 @@ image_store_gc (struct image_store *s, time_t grace, size_t *removed, int64_t *f
 int
 image_store_containers_using (struct image_store *s, const char *image_id, char ***names, skiff_error_t *err)
 {
-  *names = xmalloc0 (sizeof **names);
-  return 0;
+  return image_containers_using (s, image_id, names, err);
 }
 
 int

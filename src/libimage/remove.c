@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "image.h"
+#include "layer_store.h"
 #include "ref.h"
 #include "store_internal.h"
 #include "utils.h"
@@ -63,7 +64,7 @@ drop_blobs (struct image_store *s, const oci_image_index *removed, const oci_ima
       out->blobs++;
       out->bytes += st.st_size;
     }
-  return 0;
+  return image_layers_gc (s, IMAGE_GC_GRACE, err);
 }
 
 /* Moves entry I of IDX to REMOVED.  */

@@ -1,0 +1,723 @@
+/* skiff-image: containers from images (see containers.h).  */
+#include <config.h>
+#include "containers.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <yajl/yajl_gen.h>
+#include <yajl/yajl_tree.h>
+
+#include "image.h"
+#include "layer.h"
+#include "layer_store.h"
+#include "overlay.h"
+#include "utils.h"
+
+#define RECORD "container.json"
+
+void
+image_container_free (struct image_container *c)
+{
+  if (c == NULL)
+    return;
+  free (c->id);
+  free (c->name);
+  free (c->image_id);
+  free (c->image_name);
+  strv_free (c->command);
+  strv_free (c->lowers);
+  free (c->stop_signal);
+  free (c->dir);
+  free (c);
+}
+
+void
+image_container_freep (struct image_container **c)
+{
+  image_container_free (*c);
+  *c = NULL;
+}
+
+void
+image_container_list_free (struct image_container **v)
+{
+  for (size_t i = 0; v && v[i]; i++)
+    image_container_free (v[i]);
+  free (v);
+}
+
+static char *
+containers_dir (struct image_store *s)
+{
+  return xasprintf ("%s/containers", image_store_root (s));
+}
+
+static char *
+runtime_root (struct image_store *s)
+{
+  return xasprintf ("%s/runtime", image_store_root (s));
+}
+
+static char *
+sub (const struct image_container *c, const char *name)
+{
+  return xasprintf ("%s/%s", c->dir, name);
+}
+
+/* --- the record ---------------------------------------------------------- */
+
+static void
+gen_str (yajl_gen g, const char *s)
+{
+  yajl_gen_string (g, (const unsigned char *) s, strlen (s));
+}
+
+static void
+gen_strv (yajl_gen g, const char *key, char **v)
+{
+  gen_str (g, key);
+  yajl_gen_array_open (g);
+  for (size_t i = 0; v && v[i]; i++)
+    gen_str (g, v[i]);
+  yajl_gen_array_close (g);
+}
+
+static int
+container_save (const struct image_container *c, skiff_error_t *err)
+{
+  yajl_gen g = yajl_gen_alloc (NULL);
+  cleanup_close int dirfd = -1;
+  const unsigned char *buf;
+  size_t len;
+  int ret;
+
+  yajl_gen_map_open (g);
+#define KV(k, v) gen_str (g, k), gen_str (g, (v) ? (v) : "")
+#define KI(k, v) gen_str (g, k), yajl_gen_integer (g, (long long) (v))
+  KV ("id", c->id);
+  KV ("name", c->name);
+  KV ("image", c->image_id);
+  KV ("imageName", c->image_name);
+  gen_strv (g, "command", c->command);
+  gen_strv (g, "lowers", c->lowers);
+  KV ("stopSignal", c->stop_signal);
+  KI ("created", c->created);
+  KI ("started", c->started);
+  KI ("finished", c->finished);
+  KI ("exitCode", c->exit_code);
+#undef KV
+#undef KI
+  yajl_gen_map_close (g);
+  yajl_gen_get_buf (g, &buf, &len);
+  dirfd = open (c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0)
+    ret = skiff_error_sys (err, "container %s: open `%s`", c->name, c->dir);
+  else
+    ret = write_file_atomic_at (dirfd, RECORD, buf, len, 0600, err);
+  yajl_gen_free (g);
+  return ret;
+}
+
+static char *
+tree_str (yajl_val root, const char *key)
+{
+  const char *path[] = { key, NULL };
+  yajl_val v = yajl_tree_get (root, path, yajl_t_string);
+  return xstrdup (v ? YAJL_GET_STRING (v) : "");
+}
+
+static long long
+tree_int (yajl_val root, const char *key)
+{
+  const char *path[] = { key, NULL };
+  yajl_val v = yajl_tree_get (root, path, yajl_t_number);
+  return v && YAJL_IS_INTEGER (v) ? YAJL_GET_INTEGER (v) : 0;
+}
+
+static char **
+tree_strv (yajl_val root, const char *key)
+{
+  const char *path[] = { key, NULL };
+  yajl_val v = yajl_tree_get (root, path, yajl_t_array);
+  size_t n = v ? v->u.array.len : 0;
+  char **out = xmalloc0 ((n + 1) * sizeof *out);
+  for (size_t i = 0, j = 0; i < n; i++)
+    if (YAJL_IS_STRING (v->u.array.values[i]))
+      out[j++] = xstrdup (YAJL_GET_STRING (v->u.array.values[i]));
+  return out;
+}
+
+static int
+container_load (struct image_store *s, const char *id, struct image_container **out, skiff_error_t *err)
+{
+  cleanup_free char *cdir = containers_dir (s);
+  cleanup_free char *path = xasprintf ("%s/%s/" RECORD, cdir, id);
+  cleanup_free char *data = NULL;
+  struct image_container *c;
+  char ebuf[256];
+  yajl_val root;
+
+  if (read_file_at (AT_FDCWD, path, &data, NULL, err) < 0)
+    return -1;
+  root = yajl_tree_parse (data, ebuf, sizeof ebuf);
+  if (root == NULL)
+    return skiff_error_plain (err, EINVAL, "`%s`: %s", path, ebuf);
+  c = xmalloc0 (sizeof *c);
+  c->id = tree_str (root, "id");
+  c->name = tree_str (root, "name");
+  c->image_id = tree_str (root, "image");
+  c->image_name = tree_str (root, "imageName");
+  c->command = tree_strv (root, "command");
+  c->lowers = tree_strv (root, "lowers");
+  c->stop_signal = tree_str (root, "stopSignal");
+  c->created = tree_int (root, "created");
+  c->started = tree_int (root, "started");
+  c->finished = tree_int (root, "finished");
+  c->exit_code = (int) tree_int (root, "exitCode");
+  c->dir = xasprintf ("%s/%s", cdir, id);
+  yajl_tree_free (root);
+  *out = c;
+  return 0;
+}
+
+static int
+cmp_created (const void *a, const void *b)
+{
+  const struct image_container *x = *(struct image_container *const *) a, *y = *(struct image_container *const *) b;
+  /* Creation times are in seconds: the name orders a tie.  */
+  if (x->created != y->created)
+    return (x->created > y->created) - (x->created < y->created);
+  return strcmp (x->name, y->name);
+}
+
+int
+image_container_list (struct image_store *s, struct image_container ***out, skiff_error_t *err)
+{
+  cleanup_free char *cdir = containers_dir (s);
+  cleanup_dir DIR *d = opendir (cdir);
+  struct image_container **v = xmalloc0 (sizeof *v);
+  struct dirent *de;
+  size_t n = 0;
+
+  if (d == NULL && errno != ENOENT)
+    {
+      free (v);
+      return skiff_error_sys (err, "open `%s`", cdir);
+    }
+  while (d && (de = readdir (d)) != NULL)
+    {
+      struct image_container *c = NULL;
+      if (de->d_name[0] == '.')
+        continue;
+      /* A directory without its record is a create still running.  */
+      if (container_load (s, de->d_name, &c, NULL) < 0)
+        continue;
+      v = xrealloc (v, (n + 2) * sizeof *v);
+      v[n++] = c;
+      v[n] = NULL;
+    }
+  qsort (v, n, sizeof *v, cmp_created);
+  *out = v;
+  return 0;
+}
+
+int
+image_container_find (struct image_store *s, const char *name, struct image_container **out, skiff_error_t *err)
+{
+  struct image_container **v = NULL, *found = NULL;
+  size_t prefix_hits = 0;
+
+  if (image_container_list (s, &v, err) < 0)
+    return -1;
+  for (size_t i = 0; v[i]; i++)
+    if (strcmp (v[i]->name, name) == 0 || strcmp (v[i]->id, name) == 0)
+      {
+        found = v[i];
+        prefix_hits = 1;
+        break;
+      }
+    else if (strlen (name) >= 4 && strncmp (v[i]->id, name, strlen (name)) == 0)
+      {
+        found = v[i];
+        prefix_hits++;
+      }
+  if (found && prefix_hits == 1)
+    {
+      for (size_t i = 0; v[i]; i++)
+        if (v[i] != found)
+          image_container_free (v[i]);
+      free (v);
+      *out = found;
+      return 0;
+    }
+  image_container_list_free (v);
+  if (prefix_hits > 1)
+    return skiff_error_plain (err, EINVAL, "container `%s`: the id prefix is ambiguous", name);
+  return skiff_error_plain (err, ENOENT, "no such container: `%s`", name);
+}
+
+int
+image_containers_using (struct image_store *s, const char *image_id, char ***names, skiff_error_t *err)
+{
+  struct image_container **v = NULL;
+  size_t n = 0;
+  char **out;
+
+  if (image_container_list (s, &v, err) < 0)
+    return -1;
+  out = xmalloc0 (sizeof *out);
+  for (size_t i = 0; v[i]; i++)
+    if (strcmp (v[i]->image_id, image_id) == 0)
+      {
+        out = xrealloc (out, (n + 2) * sizeof *out);
+        out[n++] = xstrdup (v[i]->name);
+        out[n] = NULL;
+      }
+  image_container_list_free (v);
+  *names = out;
+  return 0;
+}
+
+/* --- the runtime --------------------------------------------------------- */
+
+/* `RUNTIME --root ROOT/runtime ARGS...`.  */
+static int
+runtime (struct image_store *s, const char *rt, char *const *args, int in, int out, int errfd, char **output,
+         int *status, skiff_error_t *err)
+{
+  cleanup_free char *root = runtime_root (s);
+  size_t n = strv_len (args);
+  cleanup_free char **argv = xmalloc0 ((n + 3) * sizeof *argv);
+  argv[0] = (char *) "--root";
+  argv[1] = root;
+  memcpy (argv + 2, args, n * sizeof *argv);
+  return image_runtime_run (rt, argv, in, out, errfd, output, status, err);
+}
+
+int
+image_container_state (struct image_store *s, const char *rt, const struct image_container *c,
+                       enum image_container_state *state, skiff_error_t *err)
+{
+  char *args[] = { (char *) "state", c->id, NULL };
+  cleanup_free char *out = NULL;
+  oci_state *st;
+  char *perr = NULL;
+  int status;
+
+  if (runtime (s, rt, args, -1, -1, -1, &out, &status, err) < 0)
+    return -1;
+  /* Unknown to the runtime: never started, or done and deleted.  */
+  if (status != 0)
+    {
+      *state = c->started ? IMAGE_CONTAINER_EXITED : IMAGE_CONTAINER_CREATED;
+      return 0;
+    }
+  st = oci_state_parse_data (out, strlen (out), "state", &perr);
+  free (perr);
+  if (st == NULL)
+    return skiff_error_plain (err, EINVAL, "container %s: the runtime's state does not parse", c->name);
+  *state = strcmp (st->status, "running") == 0 || strcmp (st->status, "paused") == 0 ? IMAGE_CONTAINER_RUNNING
+           : strcmp (st->status, "stopped") == 0                                     ? IMAGE_CONTAINER_EXITED
+                                                                                     : IMAGE_CONTAINER_CREATED;
+  oci_state_free (st);
+  return 0;
+}
+
+/* Drops the runtime's state of C (it may have none).  */
+static int
+runtime_delete (struct image_store *s, const char *rt, const struct image_container *c, skiff_error_t *err)
+{
+  char *args[] = { (char *) "delete", (char *) "--force", c->id, NULL };
+  int status;
+  return runtime (s, rt, args, -1, -1, -1, NULL, &status, err);
+}
+
+static int
+mount_rootfs (struct image_container *c, skiff_error_t *err)
+{
+  cleanup_free char *upper = sub (c, "upper"), *work = sub (c, "work"), *merged = sub (c, "merged");
+  if (image_is_mountpoint (merged))
+    return 0;
+  if (image_overlay_mount (c->lowers, upper, work, merged, err) < 0)
+    return skiff_error_wrap (err, "container %s", c->name);
+  return 0;
+}
+
+static int
+unmount_rootfs (struct image_container *c, skiff_error_t *err)
+{
+  cleanup_free char *merged = sub (c, "merged");
+  if (image_overlay_unmount (merged, err) < 0)
+    return skiff_error_wrap (err, "container %s", c->name);
+  return 0;
+}
+
+int
+image_container_start (struct image_store *s, const char *rt, struct image_container *c, bool attach,
+                       bool interactive, int *exit_code, skiff_error_t *err)
+{
+  enum image_container_state state;
+  cleanup_close int log = -1;
+  int status;
+
+  if (image_container_state (s, rt, c, &state, err) < 0)
+    return -1;
+  if (state == IMAGE_CONTAINER_RUNNING)
+    return skiff_error_plain (err, EBUSY, "container %s is already running", c->name);
+  if (runtime_delete (s, rt, c, err) < 0 || mount_rootfs (c, err) < 0)
+    return -1;
+  c->started = time (NULL);
+  c->finished = 0;
+  c->exit_code = -1;
+  if (container_save (c, err) < 0)
+    return -1;
+
+  if (attach)
+    {
+      char *args[] = { (char *) "run", (char *) "--bundle", c->dir, c->id, NULL };
+      if (runtime (s, rt, args, interactive ? 0 : -1, 1, 2, NULL, &status, err) < 0)
+        return -1;
+      c->finished = time (NULL);
+      c->exit_code = status;
+      *exit_code = status;
+      if (container_save (c, err) < 0 || runtime_delete (s, rt, c, err) < 0)
+        return -1;
+      return unmount_rootfs (c, err);
+    }
+
+  {
+    char *args[] = { (char *) "run", (char *) "--detach", (char *) "--bundle", c->dir, c->id, NULL };
+    cleanup_free char *logpath = sub (c, "ctr.log");
+    log = open (logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (log < 0)
+      return skiff_error_sys (err, "container %s: open `%s`", c->name, logpath);
+    /* The container keeps the runtime's stdio: none of it may be ours,
+       or whoever reads our output would wait for the container's end.  */
+    if (runtime (s, rt, args, -1, log, log, NULL, &status, err) < 0)
+      return -1;
+    if (status != 0)
+      {
+        runtime_delete (s, rt, c, NULL);
+        unmount_rootfs (c, NULL);
+        return skiff_error_plain (err, EIO, "container %s: `%s run --detach` failed (exit status %d; see `%s`)",
+                                  c->name, rt, status, logpath);
+      }
+    *exit_code = 0;
+  }
+  return 0;
+}
+
+int
+image_container_kill (struct image_store *s, const char *rt, struct image_container *c, const char *signal,
+                      skiff_error_t *err)
+{
+  char *args[] = { (char *) "kill", c->id, (char *) signal, NULL };
+  enum image_container_state state;
+  int status;
+
+  if (image_container_state (s, rt, c, &state, err) < 0)
+    return -1;
+  if (state != IMAGE_CONTAINER_RUNNING)
+    return skiff_error_plain (err, EINVAL, "container %s is not running", c->name);
+  if (runtime (s, rt, args, -1, -1, 2, NULL, &status, err) < 0)
+    return -1;
+  if (status != 0)
+    return skiff_error_plain (err, EIO, "container %s: `%s kill %s` failed", c->name, rt, signal);
+  return 0;
+}
+
+/* Polls until C is no longer running, up to TIMEOUT seconds.  */
+static int
+wait_exited (struct image_store *s, const char *rt, struct image_container *c, int timeout, bool *exited,
+             skiff_error_t *err)
+{
+  for (int i = 0; i <= timeout * 10; i++)
+    {
+      enum image_container_state state;
+      struct timespec tick = { 0, 100 * 1000 * 1000 };
+      if (image_container_state (s, rt, c, &state, err) < 0)
+        return -1;
+      if (state != IMAGE_CONTAINER_RUNNING)
+        {
+          *exited = true;
+          return 0;
+        }
+      nanosleep (&tick, NULL);
+    }
+  *exited = false;
+  return 0;
+}
+
+/* After the process is gone: the runtime's state and the mount go.  */
+static int
+finish (struct image_store *s, const char *rt, struct image_container *c, skiff_error_t *err)
+{
+  if (c->started && c->finished == 0)
+    {
+      c->finished = time (NULL);
+      if (container_save (c, err) < 0)
+        return -1;
+    }
+  if (runtime_delete (s, rt, c, err) < 0)
+    return -1;
+  return unmount_rootfs (c, err);
+}
+
+int
+image_container_stop (struct image_store *s, const char *rt, struct image_container *c, int timeout,
+                      skiff_error_t *err)
+{
+  enum image_container_state state;
+  bool exited = false;
+
+  if (image_container_state (s, rt, c, &state, err) < 0)
+    return -1;
+  if (state == IMAGE_CONTAINER_RUNNING)
+    {
+      const char *sig = c->stop_signal && *c->stop_signal ? c->stop_signal : "SIGTERM";
+      if (image_container_kill (s, rt, c, sig, err) < 0 || wait_exited (s, rt, c, timeout, &exited, err) < 0)
+        return -1;
+      if (!exited
+          && (image_container_kill (s, rt, c, "SIGKILL", err) < 0 || wait_exited (s, rt, c, 10, &exited, err) < 0))
+        return -1;
+      if (!exited)
+        return skiff_error_plain (err, ETIMEDOUT, "container %s: still running after SIGKILL", c->name);
+    }
+  return finish (s, rt, c, err);
+}
+
+int
+image_container_remove (struct image_store *s, const char *rt, struct image_container *c, bool force,
+                        skiff_error_t *err)
+{
+  enum image_container_state state;
+  cleanup_free char *cdir = containers_dir (s);
+  cleanup_close int cfd = -1;
+
+  if (image_container_state (s, rt, c, &state, err) < 0)
+    return -1;
+  if (state == IMAGE_CONTAINER_RUNNING)
+    {
+      bool exited = false;
+      if (!force)
+        return skiff_error_plain (err, EBUSY, "container %s is running: stop it first, or rm -f", c->name);
+      if (image_container_kill (s, rt, c, "SIGKILL", err) < 0 || wait_exited (s, rt, c, 10, &exited, err) < 0)
+        return -1;
+    }
+  if (runtime_delete (s, rt, c, err) < 0 || unmount_rootfs (c, err) < 0)
+    return -1;
+  cfd = open (cdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (cfd < 0)
+    return skiff_error_sys (err, "open `%s`", cdir);
+  /* The record first: a half-removed directory is not a container.  */
+  {
+    cleanup_free char *rec = sub (c, RECORD);
+    if (unlink (rec) < 0 && errno != ENOENT)
+      return skiff_error_sys (err, "container %s: remove `%s`", c->name, rec);
+  }
+  if (image_remove_at (cfd, c->id, err) < 0)
+    return skiff_error_wrap (err, "container %s", c->name);
+  /* Layers it kept after its image was removed (rmi -f) go now.  */
+  {
+    cleanup_close int lock = -1;
+    if (image_store_lock (s, &lock, err) < 0 || image_layers_gc (s, IMAGE_GC_GRACE, err) < 0)
+      return skiff_error_wrap (err, "container %s: removed, but its layers", c->name);
+  }
+  return 0;
+}
+
+/* --- create -------------------------------------------------------------- */
+
+static char *
+random_id (skiff_error_t *err)
+{
+  unsigned char b[16];
+  char *out = xmalloc (33);
+  cleanup_close int fd = open ("/dev/urandom", O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || read_all (fd, b, sizeof b) != (ssize_t) sizeof b)
+    {
+      skiff_error_sys (err, "read /dev/urandom");
+      free (out);
+      return NULL;
+    }
+  for (size_t i = 0; i < sizeof b; i++)
+    sprintf (out + 2 * i, "%02x", b[i]);
+  return out;
+}
+
+static bool
+valid_name (const char *name)
+{
+  if (!*name || strlen (name) > 128 || name[0] == '.' || name[0] == '-')
+    return false;
+  for (const char *p = name; *p; p++)
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_'
+          || *p == '-' || *p == '.'))
+      return false;
+  return true;
+}
+
+static void
+oci_config_freep (oci_config **c)
+{
+  oci_config_free (*c);
+}
+
+/* The bundle: `skiff spec`, the image config and O applied, root at
+   merged/.  */
+static int
+write_bundle (struct image_container *c, const char *rt, const oci_image_config *img,
+              const struct image_run_options *o, skiff_error_t *err)
+{
+  oci_config *cfg __attribute__ ((cleanup (oci_config_freep))) = NULL;
+  cleanup_free char *merged = sub (c, "merged");
+  cleanup_close int rootfd = -1;
+  struct image_run_options opts = *o;
+
+  if (opts.hostname == NULL)
+    opts.hostname = c->name;
+  if (image_runconfig_default (rt, c->dir, &cfg, err) < 0)
+    return -1;
+  rootfd = open (merged, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return skiff_error_sys (err, "open `%s`", merged);
+  if (image_runconfig_apply (cfg, img, rootfd, &opts, err) < 0)
+    return -1;
+  free (cfg->root->path);
+  cfg->root->path = xstrdup ("merged");
+  c->command = xmalloc0 ((cfg->process->args_len + 1) * sizeof *c->command);
+  for (size_t i = 0; i < cfg->process->args_len; i++)
+    c->command[i] = xstrdup (cfg->process->args[i]);
+  if (img->config && img->config->stop_signal)
+    c->stop_signal = xstrdup (img->config->stop_signal);
+  return image_runconfig_write (cfg, c->dir, err);
+}
+
+static int
+create_in (struct image_store *s, const char *rt, struct image_container *c, const struct image_info *info,
+           const struct image_run_options *o, skiff_error_t *err)
+{
+  /* The upper directory's root is the container's "/" (overlay takes
+     its mode from there): users other than root must traverse it.  */
+  const char *dirs[] = { "upper", "work", "merged" };
+  const mode_t modes[] = { 0755, 0700, 0755 };
+  for (size_t i = 0; i < 3; i++)
+    {
+      cleanup_free char *p = sub (c, dirs[i]);
+      if (mkdir (p, modes[i]) < 0 || chmod (p, modes[i]) < 0)
+        return skiff_error_sys (err, "mkdir `%s`", p);
+    }
+  if (image_layers_prepare (s, info, &c->lowers, err) < 0 || mount_rootfs (c, err) < 0)
+    return -1;
+  if (write_bundle (c, rt, info->config, o, err) < 0)
+    return -1;
+  return container_save (c, err);
+}
+
+int
+image_container_create (struct image_store *s, const char *rt, const char *image, const char *name,
+                        const struct image_run_options *o, struct image_container **out, skiff_error_t *err)
+{
+  cleanup_image_info struct image_info info = { 0 };
+  cleanup_container struct image_container *c = xmalloc0 (sizeof *c);
+  cleanup_free char *cdir = containers_dir (s);
+  struct image_desc d = { 0 };
+  cleanup_close int lock = -1;
+  struct image_container *other = NULL;
+  int ret;
+
+  ret = image_store_resolve (s, image, &d, err);
+  if (ret == 0)
+    ret = image_info_load (s, &d, &info, err);
+  image_desc_clear (&d);
+  if (ret < 0)
+    return -1;
+  c->id = random_id (err);
+  if (c->id == NULL)
+    return -1;
+  c->name = name ? xstrdup (name) : xasprintf ("skiff-%.12s", c->id);
+  if (!valid_name (c->name))
+    return skiff_error_plain (err, EINVAL, "container name `%s`: use letters, digits, `_`, `-` and `.`", c->name);
+  c->image_id = xstrdup (info.desc.config_digest);
+  c->image_name = xstrdup (image);
+  c->created = time (NULL);
+  c->exit_code = -1;
+  c->dir = xasprintf ("%s/%s", cdir, c->id);
+
+  /* Names are unique: checked and taken under the store's lock.  */
+  if (image_store_lock (s, &lock, err) < 0)
+    return -1;
+  if (image_container_find (s, c->name, &other, NULL) == 0)
+    {
+      ret = skiff_error_plain (err, EEXIST, "the name `%s` is in use by container %.12s", c->name, other->id);
+      image_container_free (other);
+      return ret;
+    }
+  if ((mkdir (cdir, 0700) < 0 && errno != EEXIST) || mkdir (c->dir, 0700) < 0)
+    return skiff_error_sys (err, "mkdir `%s`", c->dir);
+  ret = container_save (c, err);
+  close_fd (&lock);
+
+  if (ret == 0)
+    ret = create_in (s, rt, c, &info, o, err);
+  if (ret < 0)
+    {
+      /* Nothing stays mounted or on disk after a failed create.  */
+      cleanup_close int cfd = open (cdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      unmount_rootfs (c, NULL);
+      if (cfd >= 0)
+        image_remove_at (cfd, c->id, NULL);
+      return skiff_error_wrap (err, "create");
+    }
+  *out = steal_pointer (&c);
+  return 0;
+}
+
+/* --- sizes --------------------------------------------------------------- */
+
+static int64_t
+tree_size (int fd)
+{
+  cleanup_dir DIR *d = fdopendir (fd);
+  struct dirent *de;
+  int64_t total = 0;
+
+  if (d == NULL)
+    {
+      close (fd);
+      return 0;
+    }
+  while ((de = readdir (d)) != NULL)
+    {
+      struct stat st;
+      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
+        continue;
+      if (fstatat (dirfd (d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        continue;
+      if (S_ISDIR (st.st_mode))
+        {
+          int subfd = openat (dirfd (d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+          if (subfd >= 0)
+            total += tree_size (subfd);
+        }
+      else if (S_ISREG (st.st_mode) || S_ISLNK (st.st_mode))
+        total += st.st_size;
+    }
+  return total;
+}
+
+int64_t
+image_container_upper_size (const struct image_container *c)
+{
+  cleanup_free char *upper = sub (c, "upper");
+  int fd = open (upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  return fd < 0 ? 0 : tree_size (fd);
+}

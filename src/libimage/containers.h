@@ -1,0 +1,83 @@
+/* skiff-image: containers from images.
+ *
+ * A container is a directory ROOT/containers/ID: container.json (its
+ * record: name, image, command, times, the layer directories it stacks,
+ * the last exit code), the bundle's config.json, and upper/, work/ and
+ * merged/ of its overlay.  The image's layers (ROOT/layers, by chain id)
+ * are the lowerdirs, shared by every container of every image that has
+ * them.  merged/ is mounted when the container is created or started and
+ * unmounted when it stops or is removed.
+ *
+ * The `skiff` runtime runs it, with its state under ROOT/runtime and the
+ * command line podman would use, so the runtime stays the one thing that
+ * creates namespaces and cgroups.  */
+#ifndef IMAGE_CONTAINERS_H
+#define IMAGE_CONTAINERS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "runconfig.h"
+#include "store.h"
+
+struct image_container
+{
+  char *id; /* 32 hex digits; the runtime's container id too */
+  char *name;
+  char *image_id;   /* config digest */
+  char *image_name; /* as the user named it */
+  char **command;   /* the process's args */
+  char **lowers;    /* layer directories, lowest first */
+  char *stop_signal;
+  int64_t created, started, finished;
+  int exit_code; /* of the last run; -1: unknown */
+  char *dir;     /* ROOT/containers/ID */
+};
+
+void image_container_free (struct image_container *c);
+#define cleanup_container __attribute__ ((cleanup (image_container_freep)))
+void image_container_freep (struct image_container **c);
+void image_container_list_free (struct image_container **v);
+
+/* Creates the container NAME (NULL: a generated one) of IMAGE with the
+   options O; its rootfs is mounted.  Nothing stays when it fails.  */
+int image_container_create (struct image_store *s, const char *runtime, const char *image, const char *name,
+                            const struct image_run_options *o, struct image_container **out, skiff_error_t *err);
+
+/* By name, full id or unique id prefix.  */
+int image_container_find (struct image_store *s, const char *name, struct image_container **out, skiff_error_t *err);
+/* Every container, NULL-terminated, oldest first.  */
+int image_container_list (struct image_store *s, struct image_container ***out, skiff_error_t *err);
+/* Names of the containers of the image IMAGE_ID (NULL-terminated).  */
+int image_containers_using (struct image_store *s, const char *image_id, char ***names, skiff_error_t *err);
+
+enum image_container_state
+{
+  IMAGE_CONTAINER_CREATED, /* never started */
+  IMAGE_CONTAINER_RUNNING,
+  IMAGE_CONTAINER_EXITED,
+};
+int image_container_state (struct image_store *s, const char *runtime, const struct image_container *c,
+                           enum image_container_state *state, skiff_error_t *err);
+
+/* Starts C.  ATTACH: in the foreground with this process's stdout and
+   stderr (and stdin when INTERACTIVE), waits, sets *EXIT_CODE and
+   unmounts; otherwise detached, its output in DIR/ctr.log.  */
+int image_container_start (struct image_store *s, const char *runtime, struct image_container *c, bool attach,
+                           bool interactive, int *exit_code, skiff_error_t *err);
+/* `RUNTIME kill ID SIGNAL` on a running container.  */
+int image_container_kill (struct image_store *s, const char *runtime, struct image_container *c,
+                          const char *signal, skiff_error_t *err);
+/* The stop signal (the image's StopSignal, else SIGTERM), SIGKILL after
+   TIMEOUT seconds, then the runtime's state and the mount go.  */
+int image_container_stop (struct image_store *s, const char *runtime, struct image_container *c, int timeout,
+                          skiff_error_t *err);
+/* Removes C; a running container only with FORCE (killed first).  */
+int image_container_remove (struct image_store *s, const char *runtime, struct image_container *c, bool force,
+                            skiff_error_t *err);
+
+/* Bytes in C's upper directory (what it wrote).  */
+int64_t image_container_upper_size (const struct image_container *c);
+
+#endif

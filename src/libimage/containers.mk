@@ -1,0 +1,23 @@
+# skiff-image part 2: layers on disk, bundles and containers from images.
+# Appends to local.mk's variables; included from the top-level Makefile.am.
+src_libimage_libimage_a_SOURCES += \
+	src/libimage/layer.c src/libimage/layer.h \
+	src/libimage/layer_store.c src/libimage/layer_store.h
+src_libimage_libimage_a_SOURCES += \
+	src/libimage/runconfig.c src/libimage/runconfig.h
+skiff_image_SOURCES += \
+	src/image/unpack.c
+src_libimage_libimage_a_SOURCES += \
+	src/libimage/overlay.c src/libimage/overlay.h \
+	src/libimage/containers.c src/libimage/containers.h
+skiff_image_SOURCES += \
+	src/image/create.c src/image/create.h src/image/run.c src/image/start.c \
+	src/image/ps.c src/image/stop.c src/image/kill.c src/image/rm.c
+src_libimage_libimage_a_SOURCES += \
+	src/libimage/container_diff.c src/libimage/container_diff.h
+skiff_image_SOURCES += \
+	src/image/diff.c
+src_libimage_libimage_a_SOURCES += \
+	src/libimage/container_commit.c src/libimage/container_commit.h
+skiff_image_SOURCES += \
+	src/image/commit.c

@@ -1,0 +1,366 @@
+#!/usr/bin/env bats
+# Containers from images: run/create/start/ps/stop/kill/rm/container prune
+# through the skiff runtime, on an overlay of shared layer directories.
+# Every test ends with nothing mounted, no runtime state and no cgroup
+# left, even when it fails (teardown removes, then checks).
+
+load helpers
+load layers
+load registry
+
+setup() {
+  setup_store
+  SKIFF_IMAGE_RUNTIME=$SKIFF
+}
+
+# The containers' ids, for the checks after they are gone.
+container_ids() {
+  simg ps -a --format json 2>/dev/null | jq -r '.[].Id'
+}
+
+teardown() {
+  local ids id cg leftovers=
+  ids=$(container_ids)
+  for id in $ids; do
+    simg rm -f "$id" >/dev/null 2>&1 || true
+  done
+  # What the removal missed: report it, then clean it so that the next
+  # test starts clean (rm -rf never crosses a mount).
+  if grep -q " $WORK/" /proc/self/mountinfo; then
+    leftovers="mounts:$(grep " $WORK/" /proc/self/mountinfo | cut -d' ' -f5 | xargs)"
+    grep " $WORK/" /proc/self/mountinfo | cut -d' ' -f5 | sort -r | xargs -r -n1 umount -l
+  fi
+  cg=/sys/fs/cgroup/unified$(sed -n 's/^0:://p' /proc/self/cgroup)
+  for id in $ids; do
+    if [ -e "$STORE/runtime/$id" ]; then
+      leftovers="$leftovers state:$id"
+      "$SKIFF" --root "$STORE/runtime" delete -f "$id" >/dev/null 2>&1 || true
+    fi
+    [ ! -e "$cg/skiff-$id" ] || leftovers="$leftovers cgroup:$id"
+  done
+  registry_stop
+  teardown_store
+  [ -z "$leftovers" ] || { echo "left behind: $leftovers"; return 1; }
+}
+
+# A busybox image with a user, a group and an app directory.
+make_app_image() {
+  make_image "${1:-app}" '{"config":{
+      "Entrypoint":["/bin/sh","-c"],
+      "Cmd":["echo cmd; id; pwd; echo FOO=$FOO BAR=$BAR"],
+      "Env":["PATH=/bin","FOO=image"],
+      "WorkingDir":"/srv/app",
+      "User":"app",
+      "StopSignal":"SIGUSR1"},
+    "layers":[{"busybox":true},
+      {"entries":[
+        {"name":"etc/passwd","data":"root:x:0:0:root:/root:/bin/sh\napp:x:1001:1002::/home/app:/bin/sh\n"},
+        {"name":"etc/group","data":"root:x:0:\napp:x:1002:\n"},
+        {"name":"etc/hello","data":"from the image\n"},
+        {"name":"tmp","type":"dir","mode":1023}]}]}'
+}
+
+mounted_overlays() {
+  grep -c " $STORE/containers/.* - overlay " /proc/self/mountinfo || true
+}
+
+@test "run: Entrypoint, Cmd, Env, WorkingDir and User by name from the image, and their overrides" {
+  make_app_image
+  run simg run --rm app
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = cmd ]
+  [ "${lines[1]}" = "uid=1001(app) gid=1002(app) groups=1002(app)" ]
+  [ "${lines[2]}" = /srv/app ]
+  [ "${lines[3]}" = "FOO=image BAR=" ]
+
+  run simg run --rm -e FOO=cli -e BAR=set -w /other -u root 'echo other; id -u; pwd; echo FOO=$FOO BAR=$BAR' app
+  [ "$status" -ne 0 ] # options after IMAGE are not options: IMAGE first
+  run simg run --rm -e FOO=cli -e BAR=set -w /other -u 0:1002 app 'id; pwd; echo FOO=$FOO BAR=$BAR'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "uid=0(root) gid=1002(app) groups=1002(app)" ]
+  [ "${lines[1]}" = /other ]
+  [ "${lines[2]}" = "FOO=cli BAR=set" ]
+
+  run simg run --rm --entrypoint /bin/cat app /etc/hello
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = "from the image" ]
+
+  run simg run --rm app 'exit 7'
+  [ "$status" -eq 7 ]
+  [ -z "$(simg ps -a --format json | jq -r '.[].Name')" ]
+}
+
+@test "run: --read-only, -v, --network host and none" {
+  make_app_image
+  mkdir "$WORK/vol"
+  echo shared >"$WORK/vol/f"
+  run simg run --rm --read-only -u root app 'touch /x'
+  [ "$status" -ne 0 ]
+  run simg run --rm -u root -v "$WORK/vol:/vol" app 'cat /vol/f; echo back >/vol/g'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = shared ]
+  [ "$(cat "$WORK/vol/g")" = back ]
+  run simg run --rm -u root -v "$WORK/vol:/vol:ro" app 'echo no >/vol/h'
+  [ "$status" -ne 0 ]
+  [ ! -e "$WORK/vol/h" ]
+  run simg run --rm --network host app 'readlink /proc/self/ns/net'
+  [ "$output" = "$(readlink /proc/self/ns/net)" ]
+  run simg run --rm --network none app 'readlink /proc/self/ns/net'
+  [ "$status" -eq 0 ]
+  [ "$output" != "$(readlink /proc/self/ns/net)" ]
+  run simg run --rm --network bridge app true
+  [ "$status" -eq 2 ]
+}
+
+@test "two containers of one image: writes stay apart, the layers exist once on disk" {
+  make_app_image
+  [ "$(simg create --name one -u root app 'echo one >/etc/hello; cat /etc/hello')" = one ]
+  [ "$(simg create --name two -u root app 'cat /etc/hello')" = two ]
+  [ "$(mounted_overlays)" -eq 2 ]
+  run simg start -a one
+  [ "$output" = one ]
+  run simg start -a two
+  [ "$output" = "from the image" ]
+  # Two layers, extracted once, both containers stacked on the same dirs.
+  [ "$(ls "$STORE/layers" | grep -vc '^tmp-')" -eq 2 ]
+  [ "$(ls "$STORE/layers" | grep -c '^tmp-')" -eq 0 ]
+  run simg run --rm -u root app 'cat /etc/hello'
+  [ "$output" = "from the image" ]
+  [ "$(ls "$STORE/layers" | wc -l)" -eq 2 ]
+  # Foreground runs unmount when they end.
+  [ "$(mounted_overlays)" -eq 0 ]
+  run simg ps -a --format json
+  [ "$(echo "$output" | jq -r '[.[].Status] | join(",")' | sed 's/ [^,]*//g')" = "Exited,Exited" ]
+  run simg ps -a -s --format json
+  echo "$output"
+  # "one" wrote "one\n" over /etc/hello: 4 bytes; "two" wrote nothing.
+  [ "$(echo "$output" | jq '.[] | select(.Name == "one") | .SizeRw')" -eq 4 ]
+  [ "$(echo "$output" | jq '.[] | select(.Name == "two") | .SizeRw')" -eq 0 ]
+  [ "$(echo "$output" | jq '.[] | select(.Name == "one") | .SizeRootFs - .SizeRw')" -gt 1000000 ]
+}
+
+@test "rmi refuses an image in use, rm -f stops a running container, stop uses StopSignal, container prune" {
+  make_app_image
+  run simg run -d --name busy app 'trap "echo got USR1; exit 0" USR1; while :; do sleep 0.1; done'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = busy ]
+  simg create --name idle app true
+  run simg run -d --name victim app 'while :; do sleep 1; done'
+  [ "$status" -eq 0 ]
+  run simg ps
+  echo "$output"
+  [ "${#lines[@]}" -eq 3 ]
+  [[ "${lines[1]}" == busy*Up* ]]
+  run simg ps -a
+  [ "${#lines[@]}" -eq 4 ]
+
+  run simg rmi app
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"in use by containers busy, idle, victim"* ]]
+
+  run simg rm victim
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"victim is running"* ]]
+  run simg rm -f victim
+  [ "$status" -eq 0 ]
+  [ "$(simg ps -a --format json | jq -r '[.[].Name] | join(",")')" = busy,idle ]
+
+  run simg stop -t 5 busy
+  [ "$status" -eq 0 ]
+  grep -q "got USR1" "$STORE/containers/$(simg ps -a --format json | jq -r '.[0].Id')/ctr.log"
+  [ "$(mounted_overlays)" -eq 1 ] # idle: created, still mounted
+
+  run simg run -d --name still app 'while :; do sleep 1; done'
+  run simg container prune
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${#lines[@]}" -eq 2 ]
+  [ "$(simg ps -a --format json | jq -r '[.[].Name] | join(",")')" = still ]
+  [ "$(mounted_overlays)" -eq 1 ]
+  run simg kill -s KILL still
+  [ "$status" -eq 0 ]
+  run simg rm still
+  [ "$status" -eq 0 ]
+  [ "$(mounted_overlays)" -eq 0 ]
+  run simg rmi app
+  [ "$status" -eq 0 ]
+  # Its layer directories went with it.
+  [ -z "$(ls -A "$STORE/layers")" ]
+}
+
+@test "rmi -f of an image in use keeps the layers its container stacks; they go with the container" {
+  make_app_image
+  make_app_image other
+  simg create --name c app 'cat /etc/hello'
+  run simg rmi -f app
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(ls "$STORE/layers" | wc -l)" -eq 2 ]
+  run simg start -a c
+  [ "$output" = "from the image" ]
+  simg rm c
+  # "other" has the same layers: they stay until it goes too.
+  [ "$(ls "$STORE/layers" | wc -l)" -eq 2 ]
+  run simg rmi other
+  [ "$status" -eq 0 ]
+  [ -z "$(ls -A "$STORE/layers")" ]
+
+  # Alone, the container's layers go with it.
+  make_app_image again
+  simg create --name c2 again true
+  simg rmi -f again
+  [ "$(ls "$STORE/layers" | wc -l)" -eq 2 ]
+  simg rm c2
+  [ -z "$(ls -A "$STORE/layers")" ]
+}
+
+@test "whiteouts and opaque directories hide lower layers in the overlay" {
+  make_image wh '{"config":{"Cmd":["/bin/sh","-c","cd /a; echo *; cd sub; echo *; cd /keep; echo *; test -e /gone || echo no-gone; test -e /tree || echo no-tree"]},"layers":[
+    {"busybox":true,"entries":[
+      {"name":"a/x","data":"lower"},{"name":"a/sub/old","data":"lower"},
+      {"name":"gone","data":"lower"},{"name":"tree/deep/f","data":"lower"},
+      {"name":"keep/k","data":"lower"},{"name":"keep/stays","data":"lower"}]},
+    {"entries":[
+      {"name":"a/new","data":"upper"},{"name":"a/sub/w","data":"upper"},
+      {"name":"a/.wh..wh..opq","data":""},
+      {"name":".wh.gone","data":""},{"name":".wh.tree","data":""},
+      {"name":"keep/.wh.k","data":""}]}]}'
+  run simg run --rm wh
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(echo "$output" | xargs)" = "new sub w stays no-gone no-tree" ]
+  # On disk: a whiteout is a 0/0 character device, the opaque marker an xattr.
+  top=$(dirname "$(find "$STORE/layers" -maxdepth 2 -name gone -type c)")
+  [ "$(stat -c '%t %T' "$top/gone")" = "0 0" ]
+  python3 -c 'import os,sys; assert os.getxattr(sys.argv[1], "trusted.overlay.opaque") == b"y"' "$top/a"
+}
+
+@test "diff lists additions, changes and deletions, whole directories included" {
+  make_image files '{"layers":[{"busybox":true,"entries":[
+      {"name":"dev","type":"dir"},{"name":"proc","type":"dir"},{"name":"sys","type":"dir"},
+      {"name":"etc/hello","data":"hello"},{"name":"etc/old","data":"old"},
+      {"name":"data/a","data":"a"},{"name":"data/sub/b","data":"b"}]},
+    {"entries":[{"name":"etc/upper","data":"from layer 2"},{"name":".wh.gone","data":""}]}]}'
+  run simg run --name c files /bin/sh -c 'echo changed >/etc/hello; echo new >/new; rm -rf /data; mkdir /etc/newdir; rm /etc/old; echo gone-again >/gone'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  run simg diff c
+  echo "$output"
+  [ "$status" -eq 0 ]
+  # /gone was whited out by the image's top layer: writing it adds it.
+  [ "$(echo "$output" | xargs)" = "D /data C /etc C /etc/hello A /etc/newdir D /etc/old A /gone A /new" ]
+  run simg diff nosuch
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"no such container: \`nosuch\`"* ]]
+}
+
+@test "commit: the new image runs with the same files, its layer applies in umoci, untagged without a name" {
+  require_cmd skopeo umoci
+  make_image files '{"layers":[{"busybox":true,"entries":[
+      {"name":"etc/hello","data":"hello"},{"name":"etc/old","data":"old"},
+      {"name":"data/a","data":"a"},{"name":"data/sub/b","data":"b"},{"name":"opq/lower","data":"x"}]}]}'
+  run simg run --name c files /bin/sh -c 'echo changed >/etc/hello; echo new >/new; rm -rf /data /opq; mkdir /opq; echo mine >/opq/upper; rm /etc/old; ln /new /new-link'
+  [ "$status" -eq 0 ]
+  run simg commit -m "my change" -c 'CMD ["/bin/sh","-c","cat /etc/hello /new /opq/*; ls /data /etc/old 2>&1; echo FOO=$FOO"]' \
+    -c 'ENV FOO=committed' c committed:v1
+  echo "$output"
+  [ "$status" -eq 0 ]
+  id=$output
+  [ "$(simg inspect committed:v1 | jq -r '.[0].Id')" = "$id" ] || [ "$(simg inspect committed:v1 | jq -r '.[0].Id')" = "sha256:$id" ]
+  simg inspect committed:v1 | jq -e '.[0].Config.history[-1].comment == "my change" and (.[0].Layers | length) == 2'
+
+  run simg run --rm committed:v1
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = changed ]
+  [ "${lines[1]}" = new ]
+  [ "${lines[2]}" = mine ]
+  [[ "${lines[3]}" == *"/data"*"No such file"* ]]
+  [[ "${lines[4]}" == *"/etc/old"*"No such file"* ]]
+  [ "${lines[5]}" = FOO=committed ]
+
+  # Another tool applies our layer: whiteouts and the opaque marker work.
+  skopeo copy -q "oci:$STORE/oci:docker.io/library/committed:v1" "oci:$WORK/out:x"
+  umoci unpack --image "$WORK/out:x" "$WORK/umoci"
+  r=$WORK/umoci/rootfs
+  [ "$(cat "$r/etc/hello")" = changed ]
+  [ ! -e "$r/data" ]
+  [ ! -e "$r/etc/old" ]
+  [ "$(ls -A "$r/opq")" = upper ]
+  [ "$(stat -c %i "$r/new")" = "$(stat -c %i "$r/new-link")" ]
+
+  # Without a name: an untagged (<none>) image.
+  run simg commit --compression zstd c
+  [ "$status" -eq 0 ]
+  simg images | grep -q "<none>"
+}
+
+@test "from the local registry: pull, run, commit, push, and umoci unpacks the pushed image" {
+  require_registry_tools umoci
+  # Credentials only from this test's files, never the user's own.
+  export REGISTRY_AUTH_FILE=$WORK/auth.json HOME=$WORK
+  registry_start
+  local layout=$WORK/src
+  mkdir "$layout"
+  printf '%s' '{"config":{"Entrypoint":["/bin/sh","-c"],"Cmd":["id -un; pwd; echo $GREETING"],
+      "Env":["PATH=/bin","GREETING=pulled"],"WorkingDir":"/home/app","User":"app"},
+    "layers":[{"busybox":true},{"entries":[
+      {"name":"etc/passwd","data":"root:x:0:0::/root:/bin/sh\napp:x:1001:1001::/home/app:/bin/sh\n"},
+      {"name":"etc/group","data":"root:x:0:\napp:x:1001:\n"},
+      {"name":"data/old","data":"old"}]}]}' >"$WORK/src.json"
+  python3 "$SKIFF_SRCDIR/tests/image/mklayers.py" "$layout" app "$WORK/src.json" >/dev/null
+  push_image "$layout:app" test/app:1
+  simg pull -q --tls-verify=false "$REGISTRY/test/app:1"
+
+  run simg run --rm "$REGISTRY/test/app:1"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf 'app\n/home/app\npulled')" ]
+
+  run simg run --name c -u root "$REGISTRY/test/app:1" 'rm -rf /data; echo added >/added'
+  [ "$status" -eq 0 ]
+  simg commit c "$REGISTRY/test/app:2" >/dev/null
+  simg push --tls-verify=false "$REGISTRY/test/app:2"
+  skopeo copy -q --src-tls-verify=false "docker://$REGISTRY/test/app:2" "oci:$WORK/pulled:x"
+  umoci unpack --image "$WORK/pulled:x" "$WORK/umoci"
+  [ "$(cat "$WORK/umoci/rootfs/added")" = added ]
+  [ ! -e "$WORK/umoci/rootfs/data" ]
+  [ "$(jq -r .process.cwd "$WORK/umoci/config.json")" = /home/app ]
+}
+
+@test "a failed create leaves nothing: no mount, no container, a clear error" {
+  make_app_image
+  run simg create -u nobody app true
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"user \`nobody\`: not found in the image's /etc/passwd"* ]]
+  [ "$(mounted_overlays)" -eq 0 ]
+  [ -z "$(ls -A "$STORE/containers")" ]
+  simg create --name taken app true
+  run simg create --name taken app true
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"the name \`taken\` is in use"* ]]
+  [ "$(ls "$STORE/containers" | wc -l)" -eq 1 ]
+}
+
+@test "a 120-layer image runs" {
+  local spec='{"config":{"Cmd":["/bin/cat","/l1","/l60","/l120"]},"layers":[{"busybox":true,"entries":[{"name":"l1","data":"layer 1\n"}]}' i
+  for i in $(seq 2 119); do
+    spec="$spec,{\"entries\":[{\"name\":\"l$i\",\"data\":\"layer $i\\n\"}]}"
+  done
+  spec="$spec,{\"entries\":[{\"name\":\"l120\",\"data\":\"layer 120\\n\"},{\"name\":\".wh.l60\",\"data\":\"\"}],\"compression\":\"none\"}]}"
+  make_image deep "$spec"
+  run simg run --rm deep
+  echo "$output"
+  [ "$status" -ne 0 ] # /l60 was whited out by the top layer
+  [ "${lines[0]}" = "layer 1" ]
+  [[ "$output" == *"/l60"* ]]
+  [ "${lines[-1]}" = "layer 120" ]
+  [ "$(ls "$STORE/layers" | wc -l)" -eq 120 ]
+}
