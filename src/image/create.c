@@ -80,32 +80,29 @@ create_option (int opt, const char *arg, void *data, skiff_error_t *err)
 int
 image_parse_create_options (int argc, char **argv, bool run, struct create_options *o, skiff_error_t *err)
 {
+  /* run takes create's options and its own.  */
+#define CREATE_LONGOPTS                                         \
+    { "name", required_argument, NULL, OPT_NAME },              \
+    { "env", required_argument, NULL, 'e' },                    \
+    { "entrypoint", required_argument, NULL, OPT_ENTRYPOINT },  \
+    { "workdir", required_argument, NULL, 'w' },                \
+    { "user", required_argument, NULL, 'u' },                   \
+    { "read-only", no_argument, NULL, OPT_READ_ONLY },          \
+    { "volume", required_argument, NULL, 'v' },                 \
+    { "network", required_argument, NULL, OPT_NETWORK }
   static const struct option create_longopts[] = {
-    { "name", required_argument, NULL, OPT_NAME },
-    { "env", required_argument, NULL, 'e' },
-    { "entrypoint", required_argument, NULL, OPT_ENTRYPOINT },
-    { "workdir", required_argument, NULL, 'w' },
-    { "user", required_argument, NULL, 'u' },
-    { "read-only", no_argument, NULL, OPT_READ_ONLY },
-    { "volume", required_argument, NULL, 'v' },
-    { "network", required_argument, NULL, OPT_NETWORK },
+    CREATE_LONGOPTS,
     { NULL, 0, NULL, 0 },
   };
   static const struct option run_longopts[] = {
-    { "name", required_argument, NULL, OPT_NAME },
-    { "env", required_argument, NULL, 'e' },
-    { "entrypoint", required_argument, NULL, OPT_ENTRYPOINT },
-    { "workdir", required_argument, NULL, 'w' },
-    { "user", required_argument, NULL, 'u' },
-    { "read-only", no_argument, NULL, OPT_READ_ONLY },
-    { "volume", required_argument, NULL, 'v' },
-    { "network", required_argument, NULL, OPT_NETWORK },
+    CREATE_LONGOPTS,
     { "rm", no_argument, NULL, OPT_RM },
     { "detach", no_argument, NULL, 'd' },
     { "tty", no_argument, NULL, 't' },
     { "interactive", no_argument, NULL, 'i' },
     { NULL, 0, NULL, 0 },
   };
+#undef CREATE_LONGOPTS
   int first;
 
   memset (o, 0, sizeof *o);
