@@ -580,39 +580,45 @@ skiff_cgroup_open (const char *path, struct skiff_cgroup **out, skiff_error_t *e
   return 0;
 }
 
+/* "/a//b/" -> "a/b": a sub-cgroup is relative to the container's cgroup,
+   whatever slashes it is written with.  */
+static char *
+normalize_sub (const char *path)
+{
+  char *sub = xmalloc (strlen (path) + 1), *w = sub;
+  for (const char *r = path + strspn (path, "/"); *r; r++)
+    if (!(*r == '/' && (r[1] == '/' || r[1] == '\0')))
+      *w++ = *r;
+  *w = '\0';
+  return sub;
+}
+
 int
 skiff_cgroup_open_sub (const struct skiff_cgroup *cg, char *const *specs,
                        struct skiff_cgroup **out, skiff_error_t *err)
 {
-  const char *spec = NULL, *path = NULL;
+  const char *spec = NULL;
   cleanup_free char *sub = NULL, *rel = NULL;
 
   *out = NULL;
   for (char *const *s = specs; s && *s; s++)
     {
       const char *colon = strchr (*s, ':');
-      const char *p = colon ? colon + 1 : *s;
+      cleanup_free char *this = normalize_sub (colon ? colon + 1 : *s);
       if (colon == *s)
         return skiff_error_make (err, EINVAL, "--cgroup `%s`: empty controller list", *s);
-      if (path && strcmp (path, p) != 0)
+      if (sub && strcmp (sub, this) != 0)
         return skiff_error_make (err, EINVAL,
                                  "--cgroup `%s` and `%s`: cgroup v2 has one hierarchy for all "
                                  "controllers, so only one sub-cgroup can be given", spec, *s);
       spec = *s;
-      path = p;
+      if (sub == NULL)
+        sub = steal_pointer (&this);
     }
-  if (path == NULL)
+  if (sub == NULL)
     return skiff_error_make (err, EINVAL, "--cgroup: no sub-cgroup given");
   if (cg == NULL || cg->pathfd < 0)
     return skiff_error_make (err, ENOENT, "--cgroup `%s`: the container has no cgroup", spec);
-
-  /* Relative to the container's cgroup, whatever slashes it is written with. */
-  sub = xmalloc (strlen (path) + 1);
-  char *w = sub;
-  for (const char *r = path + strspn (path, "/"); *r; r++)
-    if (!(*r == '/' && (r[1] == '/' || r[1] == '\0')))
-      *w++ = *r;
-  *w = '\0';
   if (*sub == '\0' || !path_is_safe (sub))
     return skiff_error_make (err, EINVAL,
                              "--cgroup `%s`: not a sub-cgroup of the container's cgroup", spec);

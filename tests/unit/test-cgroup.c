@@ -139,7 +139,8 @@ Test (cgroup, weights)
   cr_assert_eq (skiff_cgroup_blkio_to_io_weight (500), 4950);
 }
 
-/* exec --cgroup specs against the test's own cgroup (which exists).  */
+/* exec --cgroup specs against a cgroup the test makes below its own (its
+   own may be the hierarchy's root, which is never a container's).  */
 static void
 open_sub_fails (const struct skiff_cgroup *cg, char **specs, const char *needle)
 {
@@ -152,41 +153,51 @@ open_sub_fails (const struct skiff_cgroup *cg, char **specs, const char *needle)
   skiff_error_free (&err);
 }
 
-Test (cgroup, exec_sub_cgroup_specs)
+static char *unit_parent, *unit_child;
+
+/* Runs also when an assertion ends the test early.  */
+static void
+remove_unit_cgroups (void)
+{
+  if (unit_child)
+    rmdir (unit_child);
+  if (unit_parent)
+    rmdir (unit_parent);
+  free (unit_child);
+  free (unit_parent);
+  unit_child = unit_parent = NULL;
+}
+
+Test (cgroup, exec_sub_cgroup_specs, .fini = remove_unit_cgroups)
 {
   skiff_error_t err = NULL;
-  struct skiff_cgroup *own = NULL, *sub = NULL;
+  struct skiff_cgroup *ct = NULL, *sub = NULL;
   if (geteuid () != 0)
-    cr_skip_test ("needs root (makes a sub-cgroup)");
+    cr_skip_test ("needs root (makes two cgroups)");
   char *self = skiff_cgroup_self_path (&err);
   if (self == NULL)
     cr_skip_test ("no cgroup v2 hierarchy: %s", err->msg);
-  cr_assert_eq (skiff_cgroup_open (self, &own, &err), 0, "%s", err ? err->msg : "?");
+  char name[64];
+  snprintf (name, sizeof name, "skiff-unit-%d", (int) getpid ());
+  cr_assert (asprintf (&unit_parent, "%s/%s", self, name) > 0);
+  cr_assert_eq (mkdir (unit_parent, 0755), 0, "mkdir %s: %m", unit_parent);
+  cr_assert_eq (skiff_cgroup_open (unit_parent, &ct, &err), 0, "%s", err ? err->msg : "?");
 
-  open_sub_fails (own, (char *[]){ "a:x", "b:y", NULL }, "only one sub-cgroup");
-  open_sub_fails (own, (char *[]){ ":x", NULL }, "empty controller list");
-  open_sub_fails (own, (char *[]){ "../escape", NULL }, "not a sub-cgroup");
-  open_sub_fails (own, (char *[]){ "//", NULL }, "not a sub-cgroup");
-  open_sub_fails (own, (char *[]){ "skiff-unit-no-such-cgroup", NULL }, "No such file");
+  open_sub_fails (ct, (char *[]){ "a:x", "b:y", NULL }, "only one sub-cgroup");
+  open_sub_fails (ct, (char *[]){ ":x", NULL }, "empty controller list");
+  open_sub_fails (ct, (char *[]){ "../escape", NULL }, "not a sub-cgroup");
+  open_sub_fails (ct, (char *[]){ "//", NULL }, "not a sub-cgroup");
+  open_sub_fails (ct, (char *[]){ "no-such-cgroup", NULL }, "No such file");
   open_sub_fails (NULL, (char *[]){ "x", NULL }, "has no cgroup");
 
   /* The same place under several controller lists is one sub-cgroup.  */
-  char *dir = NULL;
-  cr_assert (asprintf (&dir, "%s/skiff-unit-%d", self, (int) getpid ()) > 0);
-  cr_assert_eq (mkdir (dir, 0755), 0, "mkdir %s: %m", dir);
-  char name[64];
-  snprintf (name, sizeof name, "skiff-unit-%d", (int) getpid ());
-  char *a = NULL, *b = NULL;
-  cr_assert (asprintf (&a, "pids,memory:/%s/", name) > 0 && asprintf (&b, "cpu:/%s/", name) > 0);
-  int r = skiff_cgroup_open_sub (own, (char *[]){ a, b, NULL }, &sub, &err);
-  rmdir (dir);
+  cr_assert (asprintf (&unit_child, "%s/sub", unit_parent) > 0);
+  cr_assert_eq (mkdir (unit_child, 0755), 0, "mkdir %s: %m", unit_child);
+  int r = skiff_cgroup_open_sub (ct, (char *[]){ "pids,memory:/sub/", "cpu:sub", NULL }, &sub, &err);
   cr_assert_eq (r, 0, "%s", err ? err->msg : "?");
-  cr_assert_str_eq (skiff_cgroup_path (sub), dir);
+  cr_assert_str_eq (skiff_cgroup_path (sub), unit_child);
   cr_assert_geq (skiff_cgroup_dirfd (sub), 0);
   skiff_cgroup_free (sub);
-  skiff_cgroup_free (own);
-  free (a);
-  free (b);
-  free (dir);
+  skiff_cgroup_free (ct);
   free (self);
 }
