@@ -1,5 +1,6 @@
 /* skiff-image images: one row per name of an image (and one `<none>` row
-   per dangling manifest), newest first, with podman's columns.  */
+   per dangling manifest), newest first, with podman's columns; -a adds the
+   intermediate images of builds.  */
 #include <config.h>
 
 #include <errno.h>
@@ -167,7 +168,7 @@ image_cmd_images (struct image_cli *cli, int argc, char **argv, skiff_error_t *e
   cleanup_store struct image_store *s = NULL;
   struct image_desc *v = NULL;
   cleanup_free struct row *rows = NULL;
-  size_t n = 0;
+  size_t n = 0, nrows = 0;
   int first, ret = 0;
 
 
@@ -184,8 +185,12 @@ image_cmd_images (struct image_cli *cli, int argc, char **argv, skiff_error_t *e
     {
       struct image_info info = { 0 };
       cleanup_error skiff_error_t e = NULL;
-      struct row *r = &rows[i];
+      struct row *r = &rows[nrows];
 
+      /* Intermediate images of builds (their cache) only with -a.  */
+      if (!o.all && image_desc_intermediate (v, n, i))
+        continue;
+      nrows++;
       r->d = &v[i];
       r->size = -1;
       if (v[i].ref_name)
@@ -206,11 +211,11 @@ image_cmd_images (struct image_cli *cli, int argc, char **argv, skiff_error_t *e
         }
       image_info_clear (&info);
     }
-  qsort (rows, n, sizeof *rows, cmp_rows);
+  qsort (rows, nrows, sizeof *rows, cmp_rows);
 
   if (o.quiet)
     {
-      for (size_t i = 0; i < n; i++)
+      for (size_t i = 0; i < nrows; i++)
         {
           bool seen = false;
           for (size_t j = 0; j < i && !seen; j++)
@@ -220,11 +225,11 @@ image_cmd_images (struct image_cli *cli, int argc, char **argv, skiff_error_t *e
         }
     }
   else if (o.json)
-    ret = print_json (rows, n, err);
+    ret = print_json (rows, nrows, err);
   else
-    print_table (rows, n, o.digests);
+    print_table (rows, nrows, o.digests);
 
-  for (size_t i = 0; i < n; i++)
+  for (size_t i = 0; i < nrows; i++)
     {
       free (rows[i].repo);
       free (rows[i].tag);

@@ -220,11 +220,10 @@ walk (struct layer_writer *lw, const char *upper, const char *rel, skiff_error_t
   return 0;
 }
 
-static int
-write_layer (struct image_store *s, const struct image_container *c, bool zstd, char digest[IMAGE_DIGEST_LEN],
-             char diff_id[IMAGE_DIGEST_LEN], int64_t *size, skiff_error_t *err)
+int
+image_upper_write_layer (struct image_store *s, const char *upper, bool zstd, char digest[IMAGE_DIGEST_LEN],
+                         char diff_id[IMAGE_DIGEST_LEN], int64_t *size, skiff_error_t *err)
 {
-  cleanup_free char *upper = xasprintf ("%s/upper", c->dir);
   struct layer_writer lw = { .err = err };
   struct archive_entry *raw = NULL;
   int ret = -1;
@@ -446,48 +445,25 @@ put_json (struct image_store *s, char *json, char *perr, const char *what, char 
 }
 
 int
-image_container_commit (struct image_store *s, const struct image_container *c,
-                        const struct image_commit_options *o, char image_id[IMAGE_DIGEST_LEN], skiff_error_t *err)
+image_commit_write (struct image_store *s, struct image_info *info, const struct image_new_layer *layer,
+                    oci_image_history *h, char image_id[IMAGE_DIGEST_LEN], char manifest[IMAGE_DIGEST_LEN],
+                    int64_t *manifest_size, skiff_error_t *err)
 {
-  cleanup_image_info struct image_info info = { 0 };
-  struct image_desc d = { 0 };
-  char layer[IMAGE_DIGEST_LEN], diff_id[IMAGE_DIGEST_LEN], manifest[IMAGE_DIGEST_LEN];
-  oci_image_config *cfg;
-  oci_image_manifest *m;
-  oci_image_history *h;
-  cleanup_free char *cmdline = NULL;
+  oci_image_config *cfg = info->config;
+  oci_image_manifest *m = info->manifest;
   char *perr = NULL, *json;
-  int64_t layer_size, manifest_size;
-  int ret;
 
-  ret = image_store_resolve (s, c->image_id, &d, err);
-  if (ret == 0)
-    ret = image_info_load (s, &d, &info, err);
-  image_desc_clear (&d);
-  if (ret < 0)
-    return skiff_error_wrap (err, "the image of container %s", c->name);
-  cfg = info.config;
-  m = info.manifest;
-  if (cfg->config == NULL)
-    cfg->config = xmalloc0 (sizeof *cfg->config);
-  for (size_t i = 0; o->changes && o->changes[i]; i++)
-    if (apply_change (cfg->config, o->changes[i], err) < 0)
-      return -1;
-
-  if (write_layer (s, c, o->zstd, layer, diff_id, &layer_size, err) < 0)
-    return skiff_error_wrap (err, "container %s", c->name);
-
-  cfg->rootfs->diff_ids = xrealloc (cfg->rootfs->diff_ids, (cfg->rootfs->diff_ids_len + 2) * sizeof (char *));
-  cfg->rootfs->diff_ids[cfg->rootfs->diff_ids_len++] = xstrdup (diff_id);
-  cfg->rootfs->diff_ids[cfg->rootfs->diff_ids_len] = NULL;
+  if (layer)
+    {
+      cfg->rootfs->diff_ids
+          = xrealloc (cfg->rootfs->diff_ids, (cfg->rootfs->diff_ids_len + 2) * sizeof (char *));
+      cfg->rootfs->diff_ids[cfg->rootfs->diff_ids_len++] = xstrdup (layer->diff_id);
+      cfg->rootfs->diff_ids[cfg->rootfs->diff_ids_len] = NULL;
+    }
   free (cfg->created);
   cfg->created = now_rfc3339 ();
-  h = xmalloc0 (sizeof *h);
+  free (h->created);
   h->created = xstrdup (cfg->created);
-  cmdline = xstrdup ("skiff-image commit");
-  h->created_by = xstrdup (cmdline);
-  if (o->message)
-    h->comment = xstrdup (o->message);
   cfg->history = xrealloc (cfg->history, (cfg->history_len + 1) * sizeof *cfg->history);
   cfg->history[cfg->history_len++] = h;
   json = oci_image_config_generate_json (cfg, &perr);
@@ -514,12 +490,50 @@ image_container_commit (struct image_store *s, const struct image_container *c,
           m->layers[i]->media_type = copy;
         }
     }
-  m->layers = xrealloc (m->layers, (m->layers_len + 1) * sizeof *m->layers);
-  m->layers[m->layers_len++]
-      = descriptor (o->zstd ? IMAGE_MT_OCI_LAYER_ZSTD : IMAGE_MT_OCI_LAYER_GZIP, layer, layer_size);
+  if (layer)
+    {
+      m->layers = xrealloc (m->layers, (m->layers_len + 1) * sizeof *m->layers);
+      m->layers[m->layers_len++]
+          = descriptor (layer->zstd ? IMAGE_MT_OCI_LAYER_ZSTD : IMAGE_MT_OCI_LAYER_GZIP, layer->digest, layer->size);
+    }
   json = oci_image_manifest_generate_json (m, &perr);
-  manifest_size = json ? (int64_t) strlen (json) : 0;
-  if (put_json (s, json, perr, "manifest", manifest, err) < 0)
+  *manifest_size = json ? (int64_t) strlen (json) : 0;
+  return put_json (s, json, perr, "manifest", manifest, err);
+}
+
+int
+image_container_commit (struct image_store *s, const struct image_container *c,
+                        const struct image_commit_options *o, char image_id[IMAGE_DIGEST_LEN], skiff_error_t *err)
+{
+  cleanup_image_info struct image_info info = { 0 };
+  struct image_desc d = { 0 };
+  struct image_new_layer layer = { .zstd = o->zstd };
+  char manifest[IMAGE_DIGEST_LEN];
+  cleanup_free char *upper = xasprintf ("%s/upper", c->dir);
+  oci_image_history *h;
+  int64_t manifest_size;
+  int ret;
+
+  ret = image_store_resolve (s, c->image_id, &d, err);
+  if (ret == 0)
+    ret = image_info_load (s, &d, &info, err);
+  image_desc_clear (&d);
+  if (ret < 0)
+    return skiff_error_wrap (err, "the image of container %s", c->name);
+  if (info.config->config == NULL)
+    info.config->config = xmalloc0 (sizeof *info.config->config);
+  for (size_t i = 0; o->changes && o->changes[i]; i++)
+    if (apply_change (info.config->config, o->changes[i], err) < 0)
+      return -1;
+
+  if (image_upper_write_layer (s, upper, o->zstd, layer.digest, layer.diff_id, &layer.size, err) < 0)
+    return skiff_error_wrap (err, "container %s", c->name);
+
+  h = xmalloc0 (sizeof *h);
+  h->created_by = xstrdup ("skiff-image commit");
+  if (o->message)
+    h->comment = xstrdup (o->message);
+  if (image_commit_write (s, &info, &layer, h, image_id, manifest, &manifest_size, err) < 0)
     return -1;
   return image_store_tag (s, o->ref_name, manifest, IMAGE_MT_OCI_MANIFEST, manifest_size, err);
 }

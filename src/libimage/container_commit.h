@@ -7,6 +7,7 @@
 #include "containers.h"
 #include "digest.h"
 #include "error.h"
+#include "image.h"
 #include "store.h"
 
 struct image_commit_options
@@ -24,5 +25,28 @@ struct image_commit_options
 int image_container_commit (struct image_store *s, const struct image_container *c,
                             const struct image_commit_options *o, char image_id[IMAGE_DIGEST_LEN],
                             skiff_error_t *err);
+
+/* The shared part of commit and build: */
+
+/* Writes the overlay upper directory UPPER as a compressed layer blob
+   (gzip, or zstd with ZSTD): DIGEST, DIFF_ID and SIZE of the blob.  */
+int image_upper_write_layer (struct image_store *s, const char *upper, bool zstd, char digest[IMAGE_DIGEST_LEN],
+                             char diff_id[IMAGE_DIGEST_LEN], int64_t *size, skiff_error_t *err);
+
+struct image_new_layer
+{
+  char digest[IMAGE_DIGEST_LEN];
+  char diff_id[IMAGE_DIGEST_LEN];
+  int64_t size;
+  bool zstd;
+};
+
+/* Appends LAYER (NULL: none) to the manifest and config of INFO, and H
+   (taken; its "created" set to the config's new one) to its history, then
+   writes the config and the manifest blobs (untagged: the caller names
+   them).  */
+int image_commit_write (struct image_store *s, struct image_info *info, const struct image_new_layer *layer,
+                        oci_image_history *h, char image_id[IMAGE_DIGEST_LEN], char manifest[IMAGE_DIGEST_LEN],
+                        int64_t *manifest_size, skiff_error_t *err);
 
 #endif

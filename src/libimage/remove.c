@@ -205,23 +205,54 @@ out:
   return ret < 0 ? skiff_error_wrap (err, "rmi %s", name) : 0;
 }
 
+static const char *
+entry_parent (const oci_image_descriptor *d)
+{
+  return d->annotations ? oci_string_map_get (d->annotations, IMAGE_BUILD_PARENT_ANNOTATION) : NULL;
+}
+
+/* The manifests a tagged image was built from (its build's intermediate
+   images, which are its cache): their parent annotations, followed.  */
+static char **
+build_ancestors (const oci_image_index *idx)
+{
+  char **v = NULL;
+  for (size_t i = 0; i < idx->manifests_len; i++)
+    {
+      const char *p = image_index_ref_name (idx->manifests[i]) ? entry_parent (idx->manifests[i]) : NULL;
+      while (p && !strv_has (v, p))
+        {
+          const char *next = NULL;
+          strv_add (&v, p);
+          for (size_t j = 0; j < idx->manifests_len && next == NULL; j++)
+            if (strcmp (idx->manifests[j]->digest, p) == 0)
+              next = entry_parent (idx->manifests[j]);
+          p = next;
+        }
+    }
+  return v;
+}
+
 int
 image_store_prune (struct image_store *s, bool all, time_t grace, struct image_removal *out, skiff_error_t *err)
 {
   cleanup_close int lock = -1;
   oci_image_index *idx = NULL;
   oci_image_index removed = { .schema_version = 2 };
+  cleanup_strv char **needed = NULL;
   int ret = -1;
 
   if (image_store_lock (s, &lock, err) < 0 || image_store_load_index (s, &idx, err) < 0)
     return -1;
+  if (!all)
+    needed = build_ancestors (idx);
   for (size_t i = 0; i < idx->manifests_len; i++)
     {
       const char *tag = image_index_ref_name (idx->manifests[i]);
       cleanup_free char *config = NULL;
       cleanup_strv char **users = NULL;
 
-      if (tag && !all)
+      if (!all && (tag || strv_has (needed, idx->manifests[i]->digest)))
         continue;
       config = entry_config (s, idx->manifests[i]);
       if (config)

@@ -25,7 +25,8 @@ void image_removal_clear (struct image_removal *r);
 int image_store_rmi (struct image_store *s, const char *name, bool force, struct image_removal *out,
                      skiff_error_t *err);
 
-/* prune: dangling manifests (ALL: every image) no container uses, their
+/* prune: dangling manifests and intermediate images of builds that no
+   tagged image was built from (ALL: every image) no container uses, their
    blobs, then every blob no image uses older than GRACE seconds.  */
 int image_store_prune (struct image_store *s, bool all, time_t grace, struct image_removal *out,
                        skiff_error_t *err);

@@ -417,6 +417,7 @@ image_desc_clear (struct image_desc *d)
   free (d->media_type);
   free (d->config_digest);
   free (d->ref_name);
+  free (d->parent);
   memset (d, 0, sizeof *d);
 }
 
@@ -445,12 +446,25 @@ image_store_config_digest (struct image_store *s, const char *manifest_digest, c
 static void
 desc_from_index (struct image_desc *out, const oci_image_descriptor *d, char *config)
 {
-  const char *name = image_index_ref_name (d);
+  const char *name = image_index_ref_name (d), *parent;
   out->manifest_digest = xstrdup (d->digest);
   out->media_type = xstrdup (d->media_type);
   out->size = d->size;
   out->config_digest = config;
   out->ref_name = name ? xstrdup (name) : NULL;
+  parent = d->annotations ? oci_string_map_get (d->annotations, IMAGE_BUILD_PARENT_ANNOTATION) : NULL;
+  out->parent = parent ? xstrdup (parent) : NULL;
+}
+
+bool
+image_desc_intermediate (const struct image_desc *v, size_t n, size_t i)
+{
+  if (v[i].ref_name)
+    return false;
+  for (size_t j = 0; j < n; j++)
+    if (v[j].parent && strcmp (v[j].parent, v[i].manifest_digest) == 0)
+      return true;
+  return false;
 }
 
 int

@@ -20,6 +20,10 @@
 #include "error.h"
 
 #define IMAGE_REF_NAME_ANNOTATION "org.opencontainers.image.ref.name"
+/* On the index entries of images `build` made: the manifest digest of the
+   image the step started from, and the step's cache key (see build.h).  */
+#define IMAGE_BUILD_PARENT_ANNOTATION "io.skiff.image.build.parent"
+#define IMAGE_BUILD_KEY_ANNOTATION "io.skiff.image.build.key"
 
 struct image_store;
 struct image_blob_writer;
@@ -62,7 +66,12 @@ struct image_desc
   int64_t size;
   char *config_digest;
   char *ref_name;
+  char *parent; /* IMAGE_BUILD_PARENT_ANNOTATION, NULL when absent */
 };
+
+/* Entry I of the N entries V is an intermediate image: untagged, and the
+   parent of another entry (`images` hides it without -a).  */
+bool image_desc_intermediate (const struct image_desc *v, size_t n, size_t i);
 
 /* by name (short names normalised), full/short image id (config digest prefix), or manifest digest */
 int image_store_resolve (struct image_store *s, const char *name, struct image_desc *out, skiff_error_t *err);
