@@ -60,8 +60,8 @@ containers_dir (struct image_store *s)
   return xasprintf ("%s/containers", image_store_root (s));
 }
 
-static char *
-runtime_root (struct image_store *s)
+char *
+image_runtime_root (struct image_store *s)
 {
   return xasprintf ("%s/runtime", image_store_root (s));
 }
@@ -293,7 +293,7 @@ static int
 runtime (struct image_store *s, const char *rt, char *const *args, int in, int out, int errfd, char **output,
          int *status, skiff_error_t *err)
 {
-  cleanup_free char *root = runtime_root (s);
+  cleanup_free char *root = image_runtime_root (s);
   size_t n = strv_len (args);
   cleanup_free char **argv = xmalloc0 ((n + 3) * sizeof *argv);
   argv[0] = (char *) "--root";

@@ -77,6 +77,9 @@ int image_container_stop (struct image_store *s, const char *runtime, struct ima
 int image_container_remove (struct image_store *s, const char *runtime, struct image_container *c, bool force,
                             skiff_error_t *err);
 
+/* The runtime's --root: ROOT/runtime.  */
+char *image_runtime_root (struct image_store *s);
+
 /* Bytes in C's upper directory (what it wrote).  */
 int64_t image_container_upper_size (const struct image_container *c);
 

@@ -318,6 +318,18 @@ apply_user (oci_process *p, const char *spec, int rootfd, skiff_error_t *err)
   return 0;
 }
 
+int
+image_resolve_user (int rootfd, const char *spec, uint32_t *uid, uint32_t *gid, skiff_error_t *err)
+{
+  oci_user u = { 0 };
+  oci_process p = { .user = &u };
+  int ret = apply_user (&p, spec, rootfd, err);
+  free (u.additional_gids);
+  *uid = u.uid;
+  *gid = u.gid;
+  return ret;
+}
+
 /* --- the rest ------------------------------------------------------------ */
 
 static void

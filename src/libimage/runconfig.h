@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "error.h"
 #include "ocispec/image.h"
@@ -53,6 +54,10 @@ int image_runconfig_default (const char *runtime, const char *bundle, oci_config
    directory).  */
 int image_runconfig_apply (oci_config *cfg, const oci_image_config *img, int rootfd,
                            const struct image_run_options *o, skiff_error_t *err);
+
+/* USER[:GROUP] (names or ids) as the image ROOTFD's /etc/passwd and
+   /etc/group resolve them (the group: the user's when absent).  */
+int image_resolve_user (int rootfd, const char *spec, uint32_t *uid, uint32_t *gid, skiff_error_t *err);
 
 /* Writes CFG as BUNDLE/config.json (atomically).  */
 int image_runconfig_write (const oci_config *cfg, const char *bundle, skiff_error_t *err);
