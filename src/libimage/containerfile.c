@@ -302,16 +302,17 @@ cf_flag (const struct cf_instruction *in, const char *name)
 
 /* Takes the leading --flags off *REST into IN->flags, checking them against KW.  */
 static int
-parse_flags (const char *path, const struct keyword *kw, struct cf_instruction *in, const char **rest,
-             skiff_error_t *err)
+parse_flags (const struct containerfile *cf, const struct keyword *kw, struct cf_instruction *in,
+             const char **rest, skiff_error_t *err)
 {
+  const char *path = cf->path;
   size_t n = 0;
   const char *p = *rest;
 
   in->flags = xmalloc0 (sizeof (char *));
   while (p[0] == '-' && p[1] == '-')
     {
-      size_t len = strcspn (p, " \t\v\f\r"), nlen;
+      size_t len = cf_raw_word_len (p, cf->escape), nlen;
       const char *name;
       const struct flag_spec *fs = NULL;
       char *flag;
@@ -452,7 +453,7 @@ parse_instruction (struct containerfile *cf, const char *line, int lineno, bool 
     return cf_error (err, cf->path, lineno, "%s before the first FROM (only ARG may come before it)", kw->name);
 
   args = rest;
-  r = parse_flags (cf->path, kw, in, &args, err);
+  r = parse_flags (cf, kw, in, &args, err);
   if (r < 0)
     return r;
   len = trimmed_len (args, strlen (args));
@@ -628,6 +629,12 @@ containerfile_parse (const char *path, const char *text, size_t len, struct cont
           cf_buf_add (&b, s, n);
         }
 
+      /* Only an escape and what it continued into: nothing.  */
+      if (trimmed_len (b.s ? b.s : "", b.len) == 0)
+        {
+          free (b.s);
+          continue;
+        }
       if (cf->n == alloc)
         {
           alloc = alloc ? alloc * 2 : 16;

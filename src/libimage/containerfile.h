@@ -66,7 +66,9 @@ void containerfile_free (struct containerfile *cf);
 void containerfile_freep (struct containerfile **cf);
 
 /* The value of flag NAME ("from" for --from=x) of IN, NULL when absent; a flag given without
-   "=value" yields "".  */
+   "=value" yields "".
+   The value is raw, as written (a flag ends at a blank outside quotes: `--chown="$U:$G"`): the
+   executor expands it with cf_expand_word.  */
 const char *cf_flag (const struct cf_instruction *in, const char *name);
 
 /* Variable expansion as Containerfiles do it, with VARS ("K=V" strings, NULL-terminated, a later

@@ -66,6 +66,9 @@ cf_blank (char c)
    heredocs.  Lenient: an unterminated quote runs to the end.  Never fails.  */
 char **cf_split_raw (const char *raw, char escape);
 
+/* The length of the raw word S starts with (up to a blank outside quotes, escapes and ${...}).  */
+size_t cf_raw_word_len (const char *s, char escape);
+
 /* Offset of the first '=' of the raw word WORD outside quotes, escapes and ${...}, or -1.  */
 long cf_raw_find_eq (const char *word, char escape);
 

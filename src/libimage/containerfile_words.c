@@ -13,34 +13,56 @@
 /* --- raw words: quotes, escapes and ${...} kept ----------------------------------------------- */
 
 /* The index just after the unit of S starting at I: an escaped char, a quoted string, a ${...}
-   (nested units inside), or one plain char.  Stops at the end of S.  */
+   (with quotes, escapes and ${...} nested inside), or one plain char.  Stops at the end of S.
+   Iterative: the nesting of a hostile file is only bounded by its size.  */
 static size_t
 raw_skip (const char *s, size_t i, char escape)
 {
-  char q = s[i];
+  size_t depth = 0;
 
-  if (q == escape)
-    return s[i + 1] ? i + 2 : i + 1;
-  if (q == '\'')
+  do
     {
-      for (i++; s[i] && s[i] != '\''; i++)
-        ;
-      return s[i] ? i + 1 : i;
-    }
-  if (q == '"')
-    {
-      for (i++; s[i] && s[i] != '"'; i++)
-        if (s[i] == escape && s[i + 1])
+      char q = s[i];
+      if (q == '\0')
+        break;
+      if (q == escape)
+        i += s[i + 1] ? 2 : 1;
+      else if (q == '\'')
+        {
+          for (i++; s[i] && s[i] != '\''; i++)
+            ;
+          i += s[i] ? 1 : 0;
+        }
+      else if (q == '"')
+        {
+          for (i++; s[i] && s[i] != '"'; i++)
+            if (s[i] == escape && s[i + 1])
+              i++;
+          i += s[i] ? 1 : 0;
+        }
+      else if (q == '$' && s[i + 1] == '{')
+        {
+          depth++;
+          i += 2;
+        }
+      else
+        {
+          if (q == '}' && depth > 0)
+            depth--;
           i++;
-      return s[i] ? i + 1 : i;
+        }
     }
-  if (q == '$' && s[i + 1] == '{')
-    {
-      for (i += 2; s[i] && s[i] != '}';)
-        i = raw_skip (s, i, escape);
-      return s[i] ? i + 1 : i;
-    }
-  return i + 1;
+  while (depth > 0);
+  return i;
+}
+
+size_t
+cf_raw_word_len (const char *s, char escape)
+{
+  size_t i = 0;
+  while (s[i] && !cf_blank (s[i]))
+    i = raw_skip (s, i, escape);
+  return i;
 }
 
 char **
@@ -57,8 +79,7 @@ cf_split_raw (const char *raw, char escape)
       if (raw[i] == '\0')
         return v;
       start = i;
-      while (raw[i] && !cf_blank (raw[i]))
-        i = raw_skip (raw, i, escape);
+      i += cf_raw_word_len (raw + i, escape);
       v = xrealloc (v, (n + 2) * sizeof (char *));
       v[n] = cf_strndup (raw + start, i - start);
       v[++n] = NULL;
@@ -86,7 +107,10 @@ struct lexer
   size_t i;
   char escape;
   char *const *vars;
+  unsigned depth; /* of ${...} in ${...}: bounded, the lexer recurses */
 };
+
+#define MAX_DEPTH 32
 
 /* Where the expanded text goes: one word (SPLIT false) or words split on unquoted blanks.  */
 struct words
@@ -247,7 +271,16 @@ lex_dollar (struct lexer *lx, struct words *w, skiff_error_t *err)
   size_t n;
 
   if (*name == '{')
-    return lex_braces (lx, w, err);
+    {
+      int r;
+      if (lx->depth >= MAX_DEPTH)
+        return skiff_error_plain (err, EINVAL, "`${` nested more than %d deep in `%.40s...`", MAX_DEPTH,
+                                  lx->raw);
+      lx->depth++;
+      r = lex_braces (lx, w, err);
+      lx->depth--;
+      return r;
+    }
   n = name_len (name);
   if (n == 0)
     {

@@ -302,6 +302,15 @@ Test (containerfile, crlf_and_bom)
   containerfile_free (cf);
 }
 
+Test (containerfile, escape_alone_on_a_line)
+{
+  struct containerfile *cf = parse ("FROM a\n  \\\nRUN x\n\\\n");
+  cr_assert_eq (cf->n, 2);
+  check (&cf->ins[1], CF_RUN, "RUN", 2, false);
+  args_are (&cf->ins[1], "x", NULL);
+  containerfile_free (cf);
+}
+
 Test (containerfile, empty_files)
 {
   struct containerfile *cf = parse_len ("", 0);
@@ -334,6 +343,11 @@ Test (containerfile, flags)
   args_are (&cf->ins[3], "--weird", NULL);
   cr_assert_null (cf->ins[4].flags[1]);
   cr_assert_str_eq (cf->ins[1].text, "COPY --from=b --chown=app:app --chmod=0644 /a /b");
+  containerfile_free (cf);
+
+  cf = parse ("FROM a\nCOPY --chown=\"$U x\":'g y' a b\n");
+  cr_assert_str_eq (cf_flag (&cf->ins[1], "chown"), "\"$U x\":'g y'");
+  args_are (&cf->ins[1], "a b", NULL);
   containerfile_free (cf);
 
   fails ("FROM a\nCOPY --link a b\n", "Containerfile:2: COPY does not take --link");
@@ -517,6 +531,7 @@ Test (expand, modifiers)
   word_is ("${UNSET:-'$A'}", "$A");
   word_is ("${UNSET:-a\\}b}", "a}b");
   word_is ("${A:?must be set}", "2");
+  word_is ("${U:-${U:-${U:-${U:-${U:-${U:-${U:-${U:-deep}}}}}}}}", "deep");
   expand_fails ("${UNSET:?must be set}", "UNSET: must be set");
   expand_fails ("${EMPTY:?}", "EMPTY: is empty");
   expand_fails ("${UNSET?}", "UNSET: is not set");
@@ -565,6 +580,28 @@ Test (expand, words)
   words_are ("src/*.c $P/", '\\', "src/*.c", "/usr/bin/", NULL);
   /* With the backtick as escape, a backslash is a plain char.  */
   words_are ("C:\\dir\\ `$A `\"x", '`', "C:\\dir\\", "$A", "\"x", NULL);
+}
+
+Test (expand, nesting_is_bounded)
+{
+  /* 5000 nested ${...}: an error, not a stack overflow; the raw splitting of ENV copes too.  */
+  size_t n = 5000;
+  char *text = xmalloc (n * 5 + 32), *w = NULL, **pairs = NULL, *p;
+  struct containerfile *cf;
+  skiff_error_t err = NULL;
+
+  p = stpcpy (text, "FROM a\nENV X=");
+  for (size_t i = 0; i < n; i++)
+    p = stpcpy (p, "${U:-");
+  cr_assert_lt (cf_expand_word (text + 13, '\\', vars, &w, &err), 0);
+  cr_assert_not_null (strstr (err->msg, "`${` nested more than 32 deep"), "%s", err->msg);
+  skiff_error_free (&err);
+  cf = parse (text);
+  cr_assert_lt (cf_key_values (cf, &cf->ins[1], vars, &pairs, &err), 0);
+  cr_assert_not_null (strstr (err->msg, "Containerfile:2: ENV: `${` nested more than 32 deep"), "%s", err->msg);
+  skiff_error_free (&err);
+  containerfile_free (cf);
+  free (text);
 }
 
 Test (expand, no_vars)
