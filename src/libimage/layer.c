@@ -161,6 +161,9 @@ struct extract
   enum image_layer_mode mode;
   int rootfd;
   bool root; /* may chown and mknod */
+  bool chown; /* every entry owned by uid:gid (not the archive's owners) */
+  uid_t uid;
+  gid_t gid;
   struct path_set written;
   struct archive *uncompressed; /* the decompressed stream */
   struct archive *tar;          /* the tar read from it */
@@ -298,6 +301,18 @@ set_xattrs (struct archive_entry *e, int fd, skiff_error_t *err)
   return 0;
 }
 
+static uid_t
+entry_uid (const struct extract *x, struct archive_entry *e)
+{
+  return x->chown ? x->uid : (uid_t) archive_entry_uid (e);
+}
+
+static gid_t
+entry_gid (const struct extract *x, struct archive_entry *e)
+{
+  return x->chown ? x->gid : (gid_t) archive_entry_gid (e);
+}
+
 /* Owner, then mode (chown clears set-id bits), xattrs and times of an
    open file or directory.  */
 static int
@@ -309,7 +324,7 @@ set_metadata (struct extract *x, struct archive_entry *e, int fd, skiff_error_t 
   };
   if (!archive_entry_atime_is_set (e))
     times[0] = times[1];
-  if (x->root && fchown (fd, archive_entry_uid (e), archive_entry_gid (e)) < 0)
+  if (x->root && fchown (fd, entry_uid (x, e), entry_gid (x, e)) < 0)
     return skiff_error_sys (err, "chown");
   if (fchmod (fd, archive_entry_perm (e)) < 0)
     return skiff_error_sys (err, "chmod");
@@ -365,7 +380,7 @@ set_node_metadata (struct extract *x, struct archive_entry *e, int parentfd, con
     { .tv_sec = archive_entry_mtime (e), .tv_nsec = archive_entry_mtime_nsec (e) },
     { .tv_sec = archive_entry_mtime (e), .tv_nsec = archive_entry_mtime_nsec (e) },
   };
-  if (x->root && fchownat (parentfd, base, archive_entry_uid (e), archive_entry_gid (e), AT_SYMLINK_NOFOLLOW) < 0)
+  if (x->root && fchownat (parentfd, base, entry_uid (x, e), entry_gid (x, e), AT_SYMLINK_NOFOLLOW) < 0)
     return skiff_error_sys (err, "chown");
   if (!symlink && fchmodat (parentfd, base, archive_entry_perm (e), 0) < 0)
     return skiff_error_sys (err, "chmod");
@@ -411,7 +426,7 @@ write_entry (struct extract *x, struct archive_entry *e, const char *name, skiff
 
   if (open_parent (x, name, true, &base, &parentfd, err) < 0)
     return -1;
-  if (strncmp (base, WHITEOUT_PREFIX, strlen (WHITEOUT_PREFIX)) == 0)
+  if (x->mode != IMAGE_LAYER_PLAIN && strncmp (base, WHITEOUT_PREFIX, strlen (WHITEOUT_PREFIX)) == 0)
     {
       /* the directory's entry path: NAME without "/BASE" */
       cleanup_free char *dir = xasprintf ("%.*s", base == name ? 0 : (int) (base - name - 1), name);
@@ -567,9 +582,9 @@ extract_entries (struct extract *x, struct archive *tar, skiff_error_t *err)
   return 0;
 }
 
-int
-image_layer_extract (int blob_fd, int dirfd, enum image_layer_mode mode, const char *diff_id, const char *name,
-                     skiff_error_t *err)
+static int
+extract_layer (int blob_fd, int dirfd, enum image_layer_mode mode, const char *diff_id, bool chown, uid_t uid,
+               gid_t gid, const char *name, skiff_error_t *err)
 {
   cleanup_archive struct archive *outer = NULL;
   cleanup_archive struct archive *tar = NULL;
@@ -583,6 +598,9 @@ image_layer_extract (int blob_fd, int dirfd, enum image_layer_mode mode, const c
   x->rootfd = dirfd;
   x->root = geteuid () == 0;
   x->digester = digester;
+  x->chown = chown;
+  x->uid = uid;
+  x->gid = gid;
 
   if (image_layer_open_uncompressed (blob_fd, &outer, err) < 0)
     return skiff_error_wrap (err, "layer %s", name);
@@ -619,4 +637,18 @@ image_layer_extract (int blob_fd, int dirfd, enum image_layer_mode mode, const c
     return skiff_error_plain (err, EIO, "layer %s: uncompressed content has digest %s, the config says %s", name,
                               got, diff_id);
   return 0;
+}
+
+int
+image_layer_extract (int blob_fd, int dirfd, enum image_layer_mode mode, const char *diff_id, const char *name,
+                     skiff_error_t *err)
+{
+  return extract_layer (blob_fd, dirfd, mode, diff_id, false, 0, 0, name, err);
+}
+
+int
+image_layer_extract_as (int blob_fd, int dirfd, enum image_layer_mode mode, bool chown, uid_t uid, gid_t gid,
+                        const char *name, skiff_error_t *err)
+{
+  return extract_layer (blob_fd, dirfd, mode, NULL, chown, uid, gid, name, err);
 }
