@@ -52,6 +52,7 @@ struct copy
   size_t depth, cap;
   struct link_slot *links; /* open addressing on (dev, ino); cap a power of two */
   size_t n_links, links_cap;
+  bool no_copy_range; /* copy_file_range failed between these filesystems: read and write */
   char buf[128 * 1024];
 };
 
@@ -243,18 +244,18 @@ mode_of (const struct copy *cp, const struct stat *st)
 static int
 copy_data (struct copy *cp, int in, int out, const char *path, skiff_error_t *err)
 {
-  bool fallback = false;
-
   for (;;)
     {
       ssize_t n;
-      if (!fallback)
+      if (!cp->no_copy_range)
         {
+          /* in-kernel copy (reflinks where the filesystem has them) */
           n = copy_file_range (in, NULL, out, NULL, 1 << 30, 0);
-          if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP
-                        || errno == EPERM || errno == ETXTBSY))
+          if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP))
             {
-              fallback = true;
+              /* nothing was copied yet by this call: continue with read/write
+                 from the current offsets, and for the following files */
+              cp->no_copy_range = true;
               continue;
             }
           if (n < 0 && errno == EINTR)
@@ -289,8 +290,6 @@ write_entry (struct copy *cp, int dirfd, const char *dir, const char *name, int 
 
   if (S_ISSOCK (st->st_mode))
     return 0; /* nothing an image can use */
-  if (clear_place (dirfd, name, path, err) < 0)
-    return -1;
   if (S_ISREG (st->st_mode))
     {
       cleanup_close int out = -1;
@@ -298,9 +297,16 @@ write_entry (struct copy *cp, int dirfd, const char *dir, const char *name, int 
         {
           struct link_slot *s = link_find (cp, st->st_dev, st->st_ino);
           if (s)
-            return link_to (cp, s->path, dirfd, name, err);
+            return clear_place (dirfd, name, path, err) < 0 ? -1 : link_to (cp, s->path, dirfd, name, err);
         }
+      /* O_EXCL|O_NOFOLLOW: never through what was there; it goes first */
       out = openat (dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+      if (out < 0 && errno == EEXIST)
+        {
+          if (clear_place (dirfd, name, path, err) < 0)
+            return -1;
+          out = openat (dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        }
       if (out < 0)
         return skiff_error_sys (err, "create `/%s`", path);
       if (copy_data (cp, fd, out, path, err) < 0)
@@ -316,6 +322,8 @@ write_entry (struct copy *cp, int dirfd, const char *dir, const char *name, int 
         link_add (cp, st->st_dev, st->st_ino, path);
       return 0;
     }
+  if (clear_place (dirfd, name, path, err) < 0)
+    return -1;
   if (S_ISLNK (st->st_mode))
     {
       if (symlinkat (link, dirfd, name) < 0)

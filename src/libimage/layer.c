@@ -593,6 +593,7 @@ extract_layer (int blob_fd, int dirfd, enum image_layer_mode mode, const char *d
   struct archive_entry *raw;
   char got[IMAGE_DIGEST_LEN];
   int ret = 0;
+  const char *what = mode == IMAGE_LAYER_PLAIN ? "archive" : "layer";
 
   x->mode = mode;
   x->rootfd = dirfd;
@@ -603,14 +604,14 @@ extract_layer (int blob_fd, int dirfd, enum image_layer_mode mode, const char *d
   x->gid = gid;
 
   if (image_layer_open_uncompressed (blob_fd, &outer, err) < 0)
-    return skiff_error_wrap (err, "layer %s", name);
+    return skiff_error_wrap (err, "%s %s", what, name);
   if (archive_read_next_header (outer, &raw) != ARCHIVE_OK)
-    return skiff_error_plain (err, EINVAL, "layer %s: decompress: %s", name, archive_error_string (outer));
+    return skiff_error_plain (err, EINVAL, "%s %s: decompress: %s", what, name, archive_error_string (outer));
   x->uncompressed = outer;
 
   tar = archive_read_new ();
   if (tar == NULL)
-    return skiff_error_plain (err, ENOMEM, "layer %s: archive_read_new: out of memory", name);
+    return skiff_error_plain (err, ENOMEM, "%s %s: archive_read_new: out of memory", what, name);
   archive_read_support_format_tar (tar);
   archive_read_support_format_gnutar (tar);
   x->tar = tar;
@@ -620,22 +621,22 @@ extract_layer (int blob_fd, int dirfd, enum image_layer_mode mode, const char *d
     ret = extract_entries (x, tar, err);
   path_set_clear (&x->written);
   if (ret < 0)
-    return skiff_error_wrap (err, "layer %s", name);
+    return skiff_error_wrap (err, "%s %s", what, name);
 
   /* The tar's end (zero blocks and padding) counts for the diff id too.  */
   for (;;)
     {
       la_ssize_t n = archive_read_data (outer, x->buf, sizeof x->buf);
       if (n < 0)
-        return skiff_error_plain (err, EIO, "layer %s: decompress: %s", name, archive_error_string (outer));
+        return skiff_error_plain (err, EIO, "%s %s: decompress: %s", what, name, archive_error_string (outer));
       if (n == 0)
         break;
       image_digester_update (digester, x->buf, (size_t) n);
     }
   image_digester_final (digester, got);
   if (diff_id && strcmp (got, diff_id) != 0)
-    return skiff_error_plain (err, EIO, "layer %s: uncompressed content has digest %s, the config says %s", name,
-                              got, diff_id);
+    return skiff_error_plain (err, EIO, "%s %s: uncompressed content has digest %s, the config says %s", what,
+                              name, got, diff_id);
   return 0;
 }
 

@@ -674,3 +674,104 @@ Test (build_context, add_refuses_hostile_archives)
   snprintf (host, sizeof host, "root/tmp/%s", name);
   cr_assert_eq (access (at ("%s", host), F_OK), -1, "written outside DEST");
 }
+
+/* --- corners -------------------------------------------------------------- */
+
+Test (build_context, copy_reincluded_file_below_an_excluded_directory)
+{
+  cleanup_build_context struct build_context *c = NULL;
+  cleanup_strv char **m = NULL;
+  char h0[IMAGE_DIGEST_LEN], h1[IMAGE_DIGEST_LEN];
+
+  put ("ctx/.containerignore", "build\n!build/out/keep.txt\n", 0644);
+  put ("ctx/build/junk.bin", "junk", 0644);
+  put ("ctx/build/out/keep.txt", "keep", 0600);
+  put ("ctx/build/out/other.txt", "other", 0644);
+  put ("ctx/src/main.c", "int main;", 0644);
+  cr_assert_eq (chmod (at ("ctx/build/out"), 0700), 0);
+  c = open_ctx ("ctx");
+
+  copy_ (c, SRCS ("."), "root", OPTS (.dest = "/app/"), NULL);
+  assert_file ("root/app/src/main.c", "int main;");
+  assert_file ("root/app/build/out/keep.txt", "keep");
+  cr_assert_eq (lstat_ ("root/app/build/out").st_mode & 07777, 0700, "its directories are copied as they are");
+  cr_assert_eq (access (at ("root/app/build/junk.bin"), F_OK), -1);
+  cr_assert_eq (access (at ("root/app/build/out/other.txt"), F_OK), -1);
+
+  /* the build directory itself matches: what the exception keeps is copied */
+  m = match (c, "build", NULL);
+  assert_strv (m, "build");
+  hash (c, m, h0);
+  put ("ctx/build/junk.bin", "changed junk", 0644);
+  hash (c, m, h1);
+  cr_assert_str_eq (h0, h1, "an excluded file is not hashed");
+  put ("ctx/build/out/keep.txt", "changed", 0600);
+  hash (c, m, h1);
+  cr_assert_str_neq (h0, h1, "a re-included file is hashed");
+}
+
+Test (build_context, symlinks_out_of_the_context_are_never_read)
+{
+  cleanup_build_context struct build_context *c = NULL;
+  cleanup_strv char **m = NULL;
+  char h0[IMAGE_DIGEST_LEN], h1[IMAGE_DIGEST_LEN], target[PATH_MAX];
+  ssize_t n;
+
+  put ("outside/secret", "secret", 0600);
+  put ("ctx/dir/ok.txt", "ok", 0644);
+  link_ (at ("outside/secret"), "ctx/dir/abs");
+  link_ ("../../outside", "ctx/dir/rel");
+  c = open_ctx ("ctx");
+  m = match (c, "dir", NULL);
+  hash (c, m, h0);
+  put ("outside/secret", "another secret", 0600);
+  hash (c, m, h1);
+  cr_assert_str_eq (h0, h1, "the hash read through a symlink out of the context");
+
+  copy_ (c, SRCS ("dir"), "root", OPTS (.dest = "/d"), NULL);
+  cr_assert (S_ISLNK (lstat_ ("root/d/abs").st_mode));
+  cr_assert (S_ISLNK (lstat_ ("root/d/rel").st_mode));
+  n = readlink (at ("root/d/rel"), target, sizeof target - 1);
+  cr_assert_gt (n, 0);
+  target[n] = '\0';
+  cr_assert_str_eq (target, "../../outside");
+}
+
+Test (build_context, copy_from_a_hostile_stage_root)
+{
+  cleanup_build_context struct build_context *c = NULL;
+  skiff_error_t err = NULL;
+
+  /* another stage's root: its symlinks resolve inside it, whatever they say */
+  put ("stage/etc/passwd", "stage's passwd", 0644);
+  put ("stage/usr/lib/libx.so", "lib", 0755);
+  link_ ("usr/lib", "stage/lib");
+  link_ ("/../../../../../../../etc", "stage/app");
+  link_ ("libx.so", "stage/usr/lib/libx.so.1");
+  cr_assert_eq (build_context_open_root (at ("stage"), &c, &err), 0);
+
+  copy_ (c, SRCS ("/app/passwd"), "root", OPTS (.dest = "/copied/"), NULL);
+  assert_file ("root/copied/passwd", "stage's passwd");
+  copy_ (c, SRCS ("/lib/libx.so.1"), "root", OPTS (.dest = "/usr/lib/"), NULL);
+  assert_file ("root/usr/lib/libx.so.1", "lib");
+  cr_assert (S_ISREG (lstat_ ("root/usr/lib/libx.so.1").st_mode), "a source named itself is followed");
+  copy_ (c, SRCS ("/lib/"), "root", OPTS (.dest = "/lib2"), NULL);
+  cr_assert (S_ISLNK (lstat_ ("root/lib2/libx.so.1").st_mode), "symlinks below a source are kept");
+}
+
+Test (build_context, copy_errors_name_the_path)
+{
+  cleanup_build_context struct build_context *c = NULL;
+  cleanup_free char *m1 = NULL, *m2 = NULL;
+
+  put ("ctx/f/x", "file", 0644);
+  put ("ctx/g", "g", 0644);
+  mkdirs ("root/d/x/inner");
+  put ("root/file", "f", 0644);
+  c = open_ctx ("ctx");
+
+  cr_assert_lt (copy_ (c, SRCS ("f"), "root", OPTS (.dest = "/d"), &m1), 0);
+  cr_assert (strstr (m1, "/d/x") && strstr (m1, "directory"), "%s", m1);
+  cr_assert_lt (copy_ (c, SRCS ("g"), "root", OPTS (.dest = "/file/"), &m2), 0);
+  cr_assert (strstr (m2, "/file") && strstr (m2, "not a directory"), "%s", m2);
+}
