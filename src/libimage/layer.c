@@ -161,6 +161,9 @@ struct extract
   enum image_layer_mode mode;
   int rootfd;
   bool root; /* may chown and mknod */
+  bool chown; /* every entry owned by uid:gid (not the archive's owners) */
+  uid_t uid;
+  gid_t gid;
   struct path_set written;
   struct archive *uncompressed; /* the decompressed stream */
   struct archive *tar;          /* the tar read from it */
@@ -298,6 +301,18 @@ set_xattrs (struct archive_entry *e, int fd, skiff_error_t *err)
   return 0;
 }
 
+static uid_t
+entry_uid (const struct extract *x, struct archive_entry *e)
+{
+  return x->chown ? x->uid : (uid_t) archive_entry_uid (e);
+}
+
+static gid_t
+entry_gid (const struct extract *x, struct archive_entry *e)
+{
+  return x->chown ? x->gid : (gid_t) archive_entry_gid (e);
+}
+
 /* Owner, then mode (chown clears set-id bits), xattrs and times of an
    open file or directory.  */
 static int
@@ -309,7 +324,7 @@ set_metadata (struct extract *x, struct archive_entry *e, int fd, skiff_error_t 
   };
   if (!archive_entry_atime_is_set (e))
     times[0] = times[1];
-  if (x->root && fchown (fd, archive_entry_uid (e), archive_entry_gid (e)) < 0)
+  if (x->root && fchown (fd, entry_uid (x, e), entry_gid (x, e)) < 0)
     return skiff_error_sys (err, "chown");
   if (fchmod (fd, archive_entry_perm (e)) < 0)
     return skiff_error_sys (err, "chmod");
@@ -365,7 +380,7 @@ set_node_metadata (struct extract *x, struct archive_entry *e, int parentfd, con
     { .tv_sec = archive_entry_mtime (e), .tv_nsec = archive_entry_mtime_nsec (e) },
     { .tv_sec = archive_entry_mtime (e), .tv_nsec = archive_entry_mtime_nsec (e) },
   };
-  if (x->root && fchownat (parentfd, base, archive_entry_uid (e), archive_entry_gid (e), AT_SYMLINK_NOFOLLOW) < 0)
+  if (x->root && fchownat (parentfd, base, entry_uid (x, e), entry_gid (x, e), AT_SYMLINK_NOFOLLOW) < 0)
     return skiff_error_sys (err, "chown");
   if (!symlink && fchmodat (parentfd, base, archive_entry_perm (e), 0) < 0)
     return skiff_error_sys (err, "chmod");
@@ -411,7 +426,7 @@ write_entry (struct extract *x, struct archive_entry *e, const char *name, skiff
 
   if (open_parent (x, name, true, &base, &parentfd, err) < 0)
     return -1;
-  if (strncmp (base, WHITEOUT_PREFIX, strlen (WHITEOUT_PREFIX)) == 0)
+  if (x->mode != IMAGE_LAYER_PLAIN && strncmp (base, WHITEOUT_PREFIX, strlen (WHITEOUT_PREFIX)) == 0)
     {
       /* the directory's entry path: NAME without "/BASE" */
       cleanup_free char *dir = xasprintf ("%.*s", base == name ? 0 : (int) (base - name - 1), name);
@@ -567,9 +582,9 @@ extract_entries (struct extract *x, struct archive *tar, skiff_error_t *err)
   return 0;
 }
 
-int
-image_layer_extract (int blob_fd, int dirfd, enum image_layer_mode mode, const char *diff_id, const char *name,
-                     skiff_error_t *err)
+static int
+extract_layer (int blob_fd, int dirfd, enum image_layer_mode mode, const char *diff_id, bool chown, uid_t uid,
+               gid_t gid, const char *name, skiff_error_t *err)
 {
   cleanup_archive struct archive *outer = NULL;
   cleanup_archive struct archive *tar = NULL;
@@ -578,21 +593,25 @@ image_layer_extract (int blob_fd, int dirfd, enum image_layer_mode mode, const c
   struct archive_entry *raw;
   char got[IMAGE_DIGEST_LEN];
   int ret = 0;
+  const char *what = mode == IMAGE_LAYER_PLAIN ? "archive" : "layer";
 
   x->mode = mode;
   x->rootfd = dirfd;
   x->root = geteuid () == 0;
   x->digester = digester;
+  x->chown = chown;
+  x->uid = uid;
+  x->gid = gid;
 
   if (image_layer_open_uncompressed (blob_fd, &outer, err) < 0)
-    return skiff_error_wrap (err, "layer %s", name);
+    return skiff_error_wrap (err, "%s %s", what, name);
   if (archive_read_next_header (outer, &raw) != ARCHIVE_OK)
-    return skiff_error_plain (err, EINVAL, "layer %s: decompress: %s", name, archive_error_string (outer));
+    return skiff_error_plain (err, EINVAL, "%s %s: decompress: %s", what, name, archive_error_string (outer));
   x->uncompressed = outer;
 
   tar = archive_read_new ();
   if (tar == NULL)
-    return skiff_error_plain (err, ENOMEM, "layer %s: archive_read_new: out of memory", name);
+    return skiff_error_plain (err, ENOMEM, "%s %s: archive_read_new: out of memory", what, name);
   archive_read_support_format_tar (tar);
   archive_read_support_format_gnutar (tar);
   x->tar = tar;
@@ -602,21 +621,35 @@ image_layer_extract (int blob_fd, int dirfd, enum image_layer_mode mode, const c
     ret = extract_entries (x, tar, err);
   path_set_clear (&x->written);
   if (ret < 0)
-    return skiff_error_wrap (err, "layer %s", name);
+    return skiff_error_wrap (err, "%s %s", what, name);
 
   /* The tar's end (zero blocks and padding) counts for the diff id too.  */
   for (;;)
     {
       la_ssize_t n = archive_read_data (outer, x->buf, sizeof x->buf);
       if (n < 0)
-        return skiff_error_plain (err, EIO, "layer %s: decompress: %s", name, archive_error_string (outer));
+        return skiff_error_plain (err, EIO, "%s %s: decompress: %s", what, name, archive_error_string (outer));
       if (n == 0)
         break;
       image_digester_update (digester, x->buf, (size_t) n);
     }
   image_digester_final (digester, got);
   if (diff_id && strcmp (got, diff_id) != 0)
-    return skiff_error_plain (err, EIO, "layer %s: uncompressed content has digest %s, the config says %s", name,
-                              got, diff_id);
+    return skiff_error_plain (err, EIO, "%s %s: uncompressed content has digest %s, the config says %s", what,
+                              name, got, diff_id);
   return 0;
+}
+
+int
+image_layer_extract (int blob_fd, int dirfd, enum image_layer_mode mode, const char *diff_id, const char *name,
+                     skiff_error_t *err)
+{
+  return extract_layer (blob_fd, dirfd, mode, diff_id, false, 0, 0, name, err);
+}
+
+int
+image_layer_extract_as (int blob_fd, int dirfd, enum image_layer_mode mode, bool chown, uid_t uid, gid_t gid,
+                        const char *name, skiff_error_t *err)
+{
+  return extract_layer (blob_fd, dirfd, mode, NULL, chown, uid, gid, name, err);
 }

@@ -11,6 +11,9 @@
 #ifndef IMAGE_LAYER_H
 #define IMAGE_LAYER_H
 
+#include <stdbool.h>
+#include <sys/types.h>
+
 #include "digest.h"
 #include "error.h"
 
@@ -23,6 +26,8 @@ enum image_layer_mode
      NAME, `.wh..wh..opq` empties its directory of what lower layers put
      there.  */
   IMAGE_LAYER_APPLY,
+  /* A user's archive (build's ADD): `.wh.` names are plain files.  */
+  IMAGE_LAYER_PLAIN,
 };
 
 /* Extracts the layer read from BLOB_FD into DIRFD.  When DIFF_ID is not
@@ -30,6 +35,11 @@ enum image_layer_mode
    digest) prefixes errors.  */
 int image_layer_extract (int blob_fd, int dirfd, enum image_layer_mode mode, const char *diff_id,
                          const char *name, skiff_error_t *err);
+
+/* The same without a diff id; when CHOWN, every entry is owned by
+   UID:GID instead of the archive's owners.  */
+int image_layer_extract_as (int blob_fd, int dirfd, enum image_layer_mode mode, bool chown, uid_t uid,
+                            gid_t gid, const char *name, skiff_error_t *err);
 
 /* The chain id of a layer whose parent has chain id PARENT (NULL for the
    first layer): sha256 of "PARENT DIFF_ID", or DIFF_ID itself.  */

@@ -2,6 +2,7 @@
 #   fuzz-security       config.json -> capability parsing + seccomp compilation
 #   fuzz-config         config.json parser + generate/parse round trip
 #   fuzz-mount-options  skiff_parse_mount_options
+#   fuzz-containerfile  skiff-image's Containerfile parser and word expansion
 # FUZZ_SECONDS bounds each harness's run (default 60); new inputs go to
 # tests/fuzz/work/NAME/ (build dir), the seeds in tests/fuzz/corpus/NAME/
 # stay untouched; crashes are saved as tests/fuzz/crash-*.  Built with clang
@@ -9,7 +10,7 @@
 # libskiff.a is not.
 FUZZ_CC = clang
 FUZZ_SECONDS = 60
-FUZZ_HARNESSES = security config mount-options
+FUZZ_HARNESSES = security config mount-options containerfile
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-D_GNU_SOURCE -I$(top_builddir) -I$(top_builddir)/libocispec -I$(top_srcdir)/libocispec \
 	-iquote $(top_srcdir)/src/libskiff $(YAJL_CFLAGS) $(SECCOMP_CFLAGS) $(CAP_CFLAGS) $(SELINUX_CFLAGS)
@@ -22,9 +23,12 @@ FUZZ_SECURITY_SRCS = tests/fuzz/fuzz-security.c \
 FUZZ_CONFIG_SRCS = tests/fuzz/fuzz-config.c $(FUZZ_BASE_SRCS) $(FUZZ_OCISPEC_SRCS)
 FUZZ_MOUNT_OPTIONS_SRCS = tests/fuzz/fuzz-mount-options.c src/libskiff/mount_options.c \
 	$(FUZZ_BASE_SRCS)
+FUZZ_CONTAINERFILE_SRCS = tests/fuzz/fuzz-containerfile.c src/libimage/containerfile.c \
+	src/libimage/containerfile_words.c $(FUZZ_BASE_SRCS)
 EXTRA_DIST += tests/fuzz/local.mk tests/fuzz/fuzz-security.c tests/fuzz/fuzz-config.c \
-	tests/fuzz/fuzz-mount-options.c tests/fuzz/corpus
-CLEANFILES += tests/fuzz/fuzz-security tests/fuzz/fuzz-config tests/fuzz/fuzz-mount-options
+	tests/fuzz/fuzz-mount-options.c tests/fuzz/fuzz-containerfile.c tests/fuzz/corpus
+CLEANFILES += tests/fuzz/fuzz-security tests/fuzz/fuzz-config tests/fuzz/fuzz-mount-options \
+	tests/fuzz/fuzz-containerfile
 
 tests/fuzz/fuzz-security: $(FUZZ_SECURITY_SRCS) $(OCISPEC_GENERATED)
 	$(AM_V_CCLD)$(MKDIR_P) tests/fuzz && $(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ \
@@ -37,6 +41,10 @@ tests/fuzz/fuzz-config: $(FUZZ_CONFIG_SRCS) $(OCISPEC_GENERATED)
 tests/fuzz/fuzz-mount-options: $(FUZZ_MOUNT_OPTIONS_SRCS)
 	$(AM_V_CCLD)$(MKDIR_P) tests/fuzz && $(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ \
 	  $(addprefix $(srcdir)/,$(FUZZ_MOUNT_OPTIONS_SRCS)) $(FUZZ_LIBS)
+
+tests/fuzz/fuzz-containerfile: $(FUZZ_CONTAINERFILE_SRCS)
+	$(AM_V_CCLD)$(MKDIR_P) tests/fuzz && $(FUZZ_CC) $(FUZZ_CFLAGS) -iquote $(top_srcdir)/src/libimage -o $@ \
+	  $(addprefix $(srcdir)/,$(FUZZ_CONTAINERFILE_SRCS)) $(FUZZ_LIBS)
 
 # Each harness runs FUZZ_SECONDS; the first crash stops `make fuzz`.
 fuzz: $(addprefix tests/fuzz/fuzz-,$(FUZZ_HARNESSES))
@@ -62,4 +70,5 @@ check-local:
 	@if command -v $(FUZZ_CC) >/dev/null; then $(MAKE) $(AM_MAKEFLAGS) fuzz-replay; \
 	else echo "fuzz-replay skipped: no $(FUZZ_CC)"; fi
 .PHONY: fuzz-replay
-CLEANFILES += tests/fuzz/replay-security.log tests/fuzz/replay-config.log tests/fuzz/replay-mount-options.log
+CLEANFILES += tests/fuzz/replay-security.log tests/fuzz/replay-config.log tests/fuzz/replay-mount-options.log \
+	tests/fuzz/replay-containerfile.log
