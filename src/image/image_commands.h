@@ -21,6 +21,9 @@ struct image_cli
 typedef int (*image_command_fn) (struct image_cli *cli, int argc, char **argv, skiff_error_t *err);
 
 #define IMAGE_COMMANDS(X)                                                                     \
+  X (build, "build an image from a Containerfile",                                          \
+     "[-t REF]... [-f FILE] [--build-arg K=V]... [--no-cache] [--target STAGE] "             \
+     "[--network host|none] [--layers] [-q] CONTEXT")                                        \
   X (pull, "pull an image from a registry into the store",                                  \
      "[--platform OS/ARCH[/VARIANT]] [--tls-verify=false] [--authfile F] [-q] REF")          \
   X (push, "push an image of the store to a registry",                                      \

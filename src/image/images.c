@@ -219,7 +219,9 @@ image_cmd_images (struct image_cli *cli, int argc, char **argv, skiff_error_t *e
         {
           bool seen = false;
           for (size_t j = 0; j < i && !seen; j++)
-            seen = strcmp (short_id (&rows[j]), short_id (&rows[i])) == 0;
+            /* (short_id's buffer is static: compare the digests)  */
+            seen = rows[j].d->config_digest && rows[i].d->config_digest
+                   && strcmp (rows[j].d->config_digest, rows[i].d->config_digest) == 0;
           if (!seen && rows[i].d->config_digest)
             printf ("%.12s\n", rows[i].d->config_digest + 7);
         }

@@ -1,0 +1,398 @@
+#!/usr/bin/env bats
+# skiff-image build: Containerfile instructions, stages, the build context,
+# the layer cache and its intermediate images, failures.  RUN goes through
+# the skiff runtime; every test ends with nothing mounted, no container,
+# no runtime state and no cgroup left, failed or not (teardown checks).
+
+load helpers
+load layers
+
+setup() {
+  setup_store
+  CTX=$WORK/ctx
+  mkdir -p "$CTX"
+}
+
+teardown() {
+  local leftovers= cg
+  if grep -q " $WORK/" /proc/self/mountinfo; then
+    leftovers="mounts:$(grep " $WORK/" /proc/self/mountinfo | cut -d' ' -f5 | xargs)"
+    grep " $WORK/" /proc/self/mountinfo | cut -d' ' -f5 | sort -r | xargs -r -n1 umount -l
+  fi
+  if [ -d "$STORE/containers" ] && [ -n "$(ls -A "$STORE/containers")" ]; then
+    leftovers="$leftovers containers:$(ls "$STORE/containers" | xargs)"
+  fi
+  if [ -d "$STORE/runtime" ] && [ -n "$(ls -A "$STORE/runtime")" ]; then
+    leftovers="$leftovers state:$(ls "$STORE/runtime" | xargs)"
+    for id in $(ls "$STORE/runtime"); do "$SKIFF" --root "$STORE/runtime" delete -f "$id" >/dev/null 2>&1 || true; done
+  fi
+  cg=/sys/fs/cgroup/unified$(sed -n 's/^0:://p' /proc/self/cgroup)
+  if ls -d "$cg"/skiff-* >/dev/null 2>&1; then
+    for d in "$cg"/skiff-*; do
+      [ -e "$WORK/cgroups-before" ] && grep -qx "$d" "$WORK/cgroups-before" && continue
+      leftovers="$leftovers cgroup:$d"
+    done
+  fi
+  teardown_store
+  [ -z "$leftovers" ] || { echo "left behind: $leftovers"; return 1; }
+}
+
+# The base image of these tests: busybox with a few more applets, users,
+# and /tmp.
+make_base() {
+  ls -d /sys/fs/cgroup/unified$(sed -n 's/^0:://p' /proc/self/cgroup)/skiff-* >"$WORK/cgroups-before" 2>/dev/null || true
+  make_image "${1:-base}" '{"config":{"Env":["PATH=/bin"],"Cmd":["/bin/sh"]},
+    "layers":[{"busybox":true},
+      {"entries":[
+        {"name":"etc/passwd","data":"root:x:0:0:root:/root:/bin/sh\napp:x:1001:1002::/home/app:/bin/sh\n"},
+        {"name":"etc/group","data":"root:x:0:\napp:x:1002:\n"},
+        {"name":"bin/wc","type":"symlink","target":"busybox"},
+        {"name":"bin/stat","type":"symlink","target":"busybox"},
+        {"name":"bin/sed","type":"symlink","target":"busybox"},
+        {"name":"tmp","type":"dir","mode":1023}]}]}'
+}
+
+build() {
+  simg build "$@"
+}
+
+# The config ("config" member) of IMAGE.
+config_of() {
+  simg inspect "$1" | jq -c '.[0].Config.config'
+}
+
+@test "build: config instructions, RUN in both forms, COPY and ADD, as the image and its containers see them" {
+  make_base
+  mkdir -p "$CTX/app/sub"
+  echo one >"$CTX/app/one.txt"
+  echo two >"$CTX/app/sub/two.txt"
+  echo 'echo script ran' >"$CTX/run.sh"
+  mkdir -p "$WORK/tarsrc/pkg"
+  echo packed >"$WORK/tarsrc/pkg/inside.txt"
+  tar -C "$WORK/tarsrc" -czf "$CTX/pkg.tar.gz" pkg
+  cat >"$CTX/Containerfile" <<'EOF'
+# syntax=whatever/ignored
+ARG VERSION=1.0
+FROM base
+MAINTAINER someone@example.org
+ARG VERSION
+ARG FLAVOUR=plain
+ARG TARGETARCH
+ENV APP_HOME=/srv/app \
+    GREETING="hello world"
+# a comment between the instruction and the next one
+LABEL version=$VERSION "flavour"="$FLAVOUR"
+WORKDIR $APP_HOME
+WORKDIR data
+RUN echo "pwd=$(pwd) version=$VERSION flavour=$FLAVOUR arch=$TARGETARCH greeting=$GREETING" > /built.txt
+RUN ["/bin/sh", "-c", "echo exec form > /exec.txt"]
+COPY app/one.txt app/sub ./
+COPY --chown=app:app --chmod=0640 app/one.txt /owned/
+COPY ap?/*.txt /glob/
+ADD pkg.tar.gz /opt/
+ADD run.sh /opt/run.sh
+SHELL ["/bin/sh", "-e", "-c"]
+RUN sh /opt/run.sh > /opt/ran.txt
+USER app
+EXPOSE 8080 53/udp
+VOLUME /var/data
+STOPSIGNAL SIGUSR1
+ENTRYPOINT ["/bin/sh", "-c"]
+CMD ["cat /built.txt /exec.txt; ls /srv/app/data; cat /opt/pkg/inside.txt /opt/ran.txt; id -u; pwd"]
+HEALTHCHECK CMD true
+EOF
+  run build -t app:1 --build-arg FLAVOUR=spicy "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"HEALTHCHECK is not part of OCI images"* ]]
+  id=$(echo "$output" | tail -n 1)
+  [ "${#id}" -eq 64 ]
+
+  cfg=$(config_of app:1)
+  echo "$cfg"
+  [ "$(echo "$cfg" | jq -r '.User')" = app ]
+  [ "$(echo "$cfg" | jq -r '.WorkingDir')" = /srv/app/data ]
+  [ "$(echo "$cfg" | jq -r '.Labels.version + " " + .Labels.flavour')" = "1.0 spicy" ]
+  [ "$(echo "$cfg" | jq -r '.ExposedPorts | keys | join(",")')" = "53/udp,8080/tcp" ]
+  [ "$(echo "$cfg" | jq -r '.Volumes | keys | join(",")')" = /var/data ]
+  [ "$(echo "$cfg" | jq -r '.StopSignal')" = SIGUSR1 ]
+  [ "$(echo "$cfg" | jq -c '.Entrypoint')" = '["/bin/sh","-c"]' ]
+  [ "$(echo "$cfg" | jq -r '.Env | map(select(startswith("GREETING="))) | .[0]')" = "GREETING=hello world" ]
+  # ARGs are not part of the image's environment.
+  [ "$(echo "$cfg" | jq -r '.Env | map(select(startswith("FLAVOUR="))) | length')" = 0 ]
+  [ "$(simg inspect app:1 | jq -r '.[0].Config.author')" = someone@example.org ]
+  # One layer per RUN, COPY and ADD on the base's two.
+  [ "$(simg inspect app:1 | jq -r '.[0].Layers | length')" = 10 ]
+
+  run simg run --rm app:1
+  echo "$output"
+  [ "$status" -eq 0 ]
+  arch=$(uname -m | sed 's/x86_64/amd64/; s/aarch64/arm64/')
+  [ "${lines[0]}" = "pwd=/srv/app/data version=1.0 flavour=spicy arch=$arch greeting=hello world" ]
+  [ "${lines[1]}" = "exec form" ]
+  [ "${lines[2]}" = "one.txt" ]
+  [ "${lines[3]}" = "two.txt" ]
+  [ "${lines[4]}" = "packed" ]
+  [ "${lines[5]}" = "script ran" ]
+  [ "${lines[6]}" = 1001 ]
+  [ "${lines[7]}" = /srv/app/data ]
+
+  # Owners and modes as COPY wrote them.
+  run simg run --rm --entrypoint /bin/stat app:1 -c '%u:%g %a %n' /owned/one.txt /glob/one.txt
+  echo "$output"
+  [ "${lines[0]}" = "1001:1002 640 /owned/one.txt" ]
+  [ "${lines[1]}" = "0:0 644 /glob/one.txt" ]
+}
+
+@test "build: ADD refuses remote sources; a Containerfile error names the file and line" {
+  make_base
+  printf 'FROM base\nADD https://example.org/x.tar /x\n' >"$CTX/Containerfile"
+  run build "$CTX"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"Containerfile:2: ADD"*"remote sources are not supported"* ]]
+
+  printf 'FROM base\nRUN true\n\nFROBNICATE now\n' >"$CTX/Dockerfile.bad"
+  run build -f "$CTX/Dockerfile.bad" "$CTX"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"Dockerfile.bad:4: unknown instruction"*"FROBNICATE"* ]]
+
+  # A missing COPY source is named.
+  printf 'FROM base\nCOPY nothere* /x/\n' >"$CTX/Containerfile"
+  run build "$CTX"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"Containerfile:2: COPY"*"nothere*"* ]]
+}
+
+@test "build: -f defaults to Containerfile, then Dockerfile" {
+  make_base
+  printf 'FROM base\nLABEL from=dockerfile\n' >"$CTX/Dockerfile"
+  run build -q -t df "$CTX"
+  [ "$status" -eq 0 ]
+  [ "$(config_of df | jq -r .Labels.from)" = dockerfile ]
+  printf 'FROM base\nLABEL from=containerfile\n' >"$CTX/Containerfile"
+  run build -q -t cf "$CTX"
+  [ "$status" -eq 0 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [ "$(config_of cf | jq -r .Labels.from)" = containerfile ]
+}
+
+@test "build: multi-stage with COPY --from by name and number, FROM scratch, --target" {
+  make_base
+  cat >"$CTX/Containerfile" <<'EOF'
+ARG BASE=base
+FROM $BASE AS builder
+RUN mkdir /out && echo "made in stage 0" > /out/result
+FROM builder AS tester
+RUN echo tested > /out/tested
+FROM scratch
+COPY --from=builder /out/result /result
+COPY --from=0 /bin/busybox /bin/sh
+COPY --from=tester /out/tested /
+CMD ["/bin/sh", "-c", "cat /result /tested; echo sh is $0"]
+EOF
+  run build -t multi "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"[3/3] STEP 4/5: COPY --from=tester /out/tested /"* ]]
+  run simg run --rm multi
+  echo "$output"
+  [ "${lines[0]}" = "made in stage 0" ]
+  [ "${lines[1]}" = "tested" ]
+  [ "${lines[2]}" = "sh is /bin/sh" ]
+  # The final image has only what it copied: three layers.
+  [ "$(simg inspect multi | jq -r '.[0].Layers | length')" = 3 ]
+
+  run build -t builder-only --target builder "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" != *"STEP 2/5"* ]]
+  run simg run --rm builder-only cat /out/result
+  [ "$output" = "made in stage 0" ]
+
+  run build --target nosuch "$CTX"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"--target nosuch"* ]]
+}
+
+@test "build: .containerignore keeps files out of COPY, with ! exceptions" {
+  make_base
+  mkdir -p "$CTX/src/logs"
+  echo code >"$CTX/src/main.c"
+  echo secret >"$CTX/src/secret.key"
+  echo log >"$CTX/src/logs/a.log"
+  echo keep >"$CTX/src/logs/keep.log"
+  printf '# secrets and logs stay out\n**/*.key\nsrc/logs\n!src/logs/keep.log\n' >"$CTX/.containerignore"
+  printf 'FROM base\nCOPY src /src\nCMD ["/bin/sh", "-c", "cd /src && ls -R"]\n' >"$CTX/Containerfile"
+  run build -t ign "$CTX"
+  [ "$status" -eq 0 ]
+  run simg run --rm ign
+  echo "$output"
+  [[ "$output" == *main.c* ]]
+  [[ "$output" == *keep.log* ]]
+  [[ "$output" != *secret.key* ]]
+  [[ "$output" != *a.log* ]]
+}
+
+@test "build: the cache reuses unchanged steps; a changed file reruns its step and the following ones only" {
+  make_base
+  echo v1 >"$CTX/a.txt"
+  echo b >"$CTX/b.txt"
+  cat >"$CTX/Containerfile" <<'EOF'
+FROM base
+RUN echo "first step $(echo ran)"; echo 1 > /first
+COPY a.txt /a.txt
+RUN echo "third step $(echo ran)"; cat /a.txt > /third
+COPY b.txt /b.txt
+CMD ["cat", "/third"]
+EOF
+  run build -t cached "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  first_id=${lines[-1]}
+  [ "$(echo "$output" | grep -c 'Using cache')" -eq 0 ]
+  [[ "$output" == *"first step ran"* ]]
+
+  # Unchanged: every step from the cache, the same image; mtimes do not count.
+  touch -d '2001-01-01' "$CTX/a.txt"
+  run build -t cached "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[-1]}" = "$first_id" ]
+  [ "$(echo "$output" | grep -c 'Using cache')" -eq 5 ]
+  [[ "$output" != *"step ran"* ]]
+
+  # a.txt changed: its COPY and what follows run again, the first RUN not.
+  echo v2 >"$CTX/a.txt"
+  run build -t cached "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[-1]}" != "$first_id" ]
+  [ "$(echo "$output" | grep -c 'Using cache')" -eq 1 ]
+  [[ "$output" != *"first step ran"* ]]
+  [[ "$output" == *"third step ran"* ]]
+  run simg run --rm cached
+  [ "$output" = v2 ]
+
+  # The tag moved: the first image is <none>; intermediate images are
+  # listed with -a only.
+  run simg images --format json
+  echo "$output"
+  [ "$(echo "$output" | jq -r --arg id "${first_id}" '.[] | select(.Id == $id) | .Dangling')" = true ]
+  [ "$(simg images -q | wc -l)" -eq 3 ]
+  [ "$(simg images -a -q | wc -l)" -eq 10 ]
+
+  # --no-cache runs everything.
+  run build --no-cache -t cached "$CTX"
+  [ "$status" -eq 0 ]
+  [ "$(echo "$output" | grep -c 'Using cache')" -eq 0 ]
+  [[ "$output" == *"first step ran"* ]]
+
+  # prune removes the dangling images and the intermediate images only
+  # they needed; what the tagged image was built from stays, as its cache.
+  run simg prune
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(simg images -q | wc -l)" -eq 2 ]
+  [ "$(simg images -a -q | wc -l)" -eq 6 ]
+  run build -t cached "$CTX"
+  [ "$(echo "$output" | grep -c 'Using cache')" -eq 5 ]
+  run simg run --rm cached
+  [ "$output" = v2 ]
+}
+
+@test "build: build args that a RUN uses are part of its cache key" {
+  make_base
+  printf 'FROM base\nARG WHO=nobody\nRUN echo "hello $WHO" > /who\nCMD ["cat", "/who"]\n' >"$CTX/Containerfile"
+  run build -t args --build-arg WHO=alice "$CTX"
+  [ "$status" -eq 0 ]
+  [ "$(simg run --rm args)" = "hello alice" ]
+  run build -t args --build-arg WHO=bob "$CTX"
+  [ "$(echo "$output" | grep -c 'Using cache')" -eq 0 ]
+  [ "$(simg run --rm args)" = "hello bob" ]
+  run build -t args --build-arg WHO=alice "$CTX"
+  [ "$(echo "$output" | grep -c 'Using cache')" -eq 2 ]
+  [ "$(simg run --rm args)" = "hello alice" ]
+  # An unused build arg is reported.
+  run build --build-arg UNUSED=1 "$CTX"
+  [[ "$output" == *"--build-arg UNUSED: no ARG"* ]]
+}
+
+@test "build: a failing RUN stops the build with its exit status and output, nothing left" {
+  make_base
+  printf 'FROM base\nRUN echo before\nRUN echo "it failed" >&2; exit 7\nRUN echo never\n' >"$CTX/Containerfile"
+  run build -t failed "$CTX"
+  echo "$output"
+  [ "$status" -eq 7 ]
+  [[ "$output" == *"it failed"* ]]
+  [[ "$output" == *"Containerfile:3: RUN: \`echo \"it failed\" >&2; exit 7\`: exit status 7"* ]]
+  [[ "$output" != *never* ]]
+  run simg images --format json
+  [ "$(echo "$output" | jq -r '.[].Names[]' | grep -c failed)" -eq 0 ]
+  [ -z "$(ls -A "$STORE/containers")" ]
+  # A RUN in an image without files cannot run.
+  printf 'FROM scratch\nRUN true\n' >"$CTX/Containerfile"
+  run build "$CTX"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"Containerfile:2: RUN"*"no files"* ]]
+}
+
+@test "build: SIGINT during a RUN stops the build, kills the step and cleans up" {
+  make_base
+  printf 'FROM base\nRUN echo started; sleep 60\n' >"$CTX/Containerfile"
+  setsid "$SKIFF_IMAGE" --root "$STORE" build "$CTX" >"$WORK/out" 2>&1 &
+  pid=$!
+  IMAGE_TEST_PIDS+=("$pid")
+  for ((i = 0; i < 100; i++)); do
+    grep -q started "$WORK/out" && break
+    sleep 0.1
+  done
+  grep -q started "$WORK/out"
+  start=$SECONDS
+  kill -INT "$pid"
+  rc=0
+  wait "$pid" || rc=$?
+  cat "$WORK/out"
+  [ "$rc" -eq 130 ]
+  [ $((SECONDS - start)) -lt 20 ]
+  grep -q "RUN: interrupted" "$WORK/out"
+}
+
+@test "build: --network none gives RUN only loopback; host is the default" {
+  make_base
+  printf 'FROM base\nRUN ls /sys/class/net | wc -l > /n\nCMD ["cat", "/n"]\n' >"$CTX/Containerfile"
+  run build -q -t netnone --network none "$CTX"
+  [ "$status" -eq 0 ]
+  [ "$(simg run --rm netnone)" = 1 ]
+  # (the network is not part of the cache key)
+  run build -q --no-cache -t nethost "$CTX"
+  [ "$status" -eq 0 ]
+  [ "$(simg run --rm nethost)" = "$(ls /sys/class/net | wc -l)" ]
+}
+
+@test "build: podman runs the built image after save and load" {
+  require_cmd podman
+  [ "$(id -u)" = 0 ] || skip "podman with private storage runs as root here"
+  make_base
+  echo "from the context" >"$CTX/msg"
+  printf 'FROM base\nCOPY msg /msg\nRUN echo "built by skiff" > /built\nCMD ["/bin/sh", "-c", "cat /built /msg"]\n' \
+    >"$CTX/Containerfile"
+  run build -q -t docker.io/library/forpodman:1 "$CTX"
+  [ "$status" -eq 0 ]
+  simg save -o "$WORK/img.tar" forpodman:1
+  # podman in a mount namespace of its own with the cgroup2 hierarchy on
+  # /sys/fs/cgroup (the host's v1 hierarchies stay untouched), its storage
+  # in $WORK, no cgroups for the container.
+  run unshare -m --propagation private sh -c '
+    mount -t cgroup2 none /sys/fs/cgroup || exit 99
+    P="podman --root $1/pm/root --runroot $1/pm/run --storage-driver vfs --cgroup-manager cgroupfs --events-backend file --tmpdir $1/pm/tmp"
+    $P load -q -i "$1/img.tar" >/dev/null || exit 98
+    $P run --rm --cgroups=disabled --network none --ulimit nofile=1024:1024 --ulimit nproc=4096:4096 docker.io/library/forpodman:1
+  ' sh "$WORK"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "built by skiff" ]
+  [ "${lines[1]}" = "from the context" ]
+}
