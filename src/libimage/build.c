@@ -588,7 +588,7 @@ work_commit (struct build *b, struct cur *c, const struct cf_instruction *in, st
 
   if (w->c && image_overlay_unmount (w->root, err) < 0)
     return -1;
-  if (image_upper_write_layer (b->s, w->upper, layer.zstd, layer.digest, layer.diff_id, &layer.size, err) < 0)
+  if (image_upper_write_layer (b->s, w->c, w->upper, layer.zstd, layer.digest, layer.diff_id, &layer.size, err) < 0)
     return -1;
   cur_chain (c, chain);
   image_chain_id (*chain ? chain : NULL, layer.diff_id, chain);

@@ -221,8 +221,9 @@ walk (struct layer_writer *lw, const char *upper, const char *rel, skiff_error_t
 }
 
 int
-image_upper_write_layer (struct image_store *s, const char *upper, bool zstd, char digest[IMAGE_DIGEST_LEN],
-                         char diff_id[IMAGE_DIGEST_LEN], int64_t *size, skiff_error_t *err)
+image_upper_write_layer (struct image_store *s, const struct image_container *c, const char *upper, bool zstd,
+                         char digest[IMAGE_DIGEST_LEN], char diff_id[IMAGE_DIGEST_LEN], int64_t *size,
+                         skiff_error_t *err)
 {
   struct layer_writer lw = { .err = err };
   struct archive_entry *raw = NULL;
@@ -526,7 +527,7 @@ image_container_commit (struct image_store *s, const struct image_container *c,
     if (apply_change (info.config->config, o->changes[i], err) < 0)
       return -1;
 
-  if (image_upper_write_layer (s, upper, o->zstd, layer.digest, layer.diff_id, &layer.size, err) < 0)
+  if (image_upper_write_layer (s, c, upper, o->zstd, layer.digest, layer.diff_id, &layer.size, err) < 0)
     return skiff_error_wrap (err, "container %s", c->name);
 
   h = xmalloc0 (sizeof *h);

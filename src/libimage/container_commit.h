@@ -28,10 +28,12 @@ int image_container_commit (struct image_store *s, const struct image_container 
 
 /* The shared part of commit and build: */
 
-/* Writes the overlay upper directory UPPER as a compressed layer blob
-   (gzip, or zstd with ZSTD): DIGEST, DIFF_ID and SIZE of the blob.  */
-int image_upper_write_layer (struct image_store *s, const char *upper, bool zstd, char digest[IMAGE_DIGEST_LEN],
-                             char diff_id[IMAGE_DIGEST_LEN], int64_t *size, skiff_error_t *err);
+/* Writes the overlay upper directory UPPER (of container C; NULL: a plain
+   directory) as a compressed layer blob (gzip, or zstd with ZSTD): DIGEST,
+   DIFF_ID and SIZE of the blob.  */
+int image_upper_write_layer (struct image_store *s, const struct image_container *c, const char *upper, bool zstd,
+                             char digest[IMAGE_DIGEST_LEN], char diff_id[IMAGE_DIGEST_LEN], int64_t *size,
+                             skiff_error_t *err);
 
 struct image_new_layer
 {
