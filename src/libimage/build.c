@@ -855,6 +855,8 @@ do_run (struct build *b, struct cur *c, const struct cf_instruction *in, int *ru
 {
   cleanup_strv char **cmd = ins_command (c, in), **env = NULL, **lines = NULL;
   struct image_run_options ro = { 0 };
+  char *volumes[3] = { NULL };
+  size_t nv = 0;
   struct work w = { 0 };
   char key[IMAGE_DIGEST_LEN];
   int status = 0, ret;
@@ -878,6 +880,16 @@ do_run (struct build *b, struct cur *c, const struct cf_instruction *in, int *ru
   ro.cmd = cmd;
   ro.cmd_len = strv_len (cmd);
   ro.network = b->o->network ? b->o->network : "host";
+  /* On the host's network the host's resolver and hosts file too (read
+     only, during the step), so that package managers find their mirrors.  */
+  if (strcmp (ro.network, "host") == 0)
+    {
+      if (access ("/etc/resolv.conf", R_OK) == 0)
+        volumes[nv++] = (char *) "/etc/resolv.conf:/etc/resolv.conf:ro";
+      if (access ("/etc/hosts", R_OK) == 0)
+        volumes[nv++] = (char *) "/etc/hosts:/etc/hosts:ro";
+    }
+  ro.volumes = volumes;
   if (work_create (b, c->manifest, true, &ro, &w, err) < 0)
     return -1;
   arm_cancel (b->s, b->o->runtime, w.c->id);
@@ -1137,7 +1149,7 @@ build_stage (struct build *b, size_t si, int *run_status, skiff_error_t *err)
         }
       if (ret < 0)
         line_error (b, in, err);
-      else if (in->kind == CF_RUN || in->kind == CF_COPY || in->kind == CF_ADD || (line && !hit))
+      else if (in->kind == CF_RUN || in->kind == CF_COPY || in->kind == CF_ADD || line)
         say (b, "--> %.12s\n", c.info.desc.config_digest + 7);
     }
   if (ret == 0)

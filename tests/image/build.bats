@@ -360,9 +360,10 @@ EOF
   grep -q "RUN: interrupted" "$WORK/out"
 }
 
-@test "build: --network none gives RUN only loopback; host is the default" {
+@test "build: --network none gives RUN only loopback; host is the default, with the host's resolv.conf" {
   make_base
-  printf 'FROM base\nRUN ls /sys/class/net | wc -l > /n\nCMD ["cat", "/n"]\n' >"$CTX/Containerfile"
+  printf 'FROM base\nRUN ls /sys/class/net | wc -l > /n; cat /etc/resolv.conf > /resolv || true\nCMD ["cat", "/n"]\n' \
+    >"$CTX/Containerfile"
   run build -q -t netnone --network none "$CTX"
   [ "$status" -eq 0 ]
   [ "$(simg run --rm netnone)" = 1 ]
@@ -370,6 +371,9 @@ EOF
   run build -q --no-cache -t nethost "$CTX"
   [ "$status" -eq 0 ]
   [ "$(simg run --rm nethost)" = "$(ls /sys/class/net | wc -l)" ]
+  if [ -r /etc/resolv.conf ]; then
+    [ "$(simg run --rm nethost cat /resolv)" = "$(cat /etc/resolv.conf)" ]
+  fi
 }
 
 @test "build: podman runs the built image after save and load" {
