@@ -548,6 +548,12 @@ Test (build_context, copy_follows_image_symlinks_inside_the_root)
   snprintf (host, sizeof host, "root/etc/%s", name);
   assert_file (host, "x");
 
+  /* a dangling link: its target is made, inside the root */
+  link_ ("/../../../../opt/app", "root/dangling");
+  copy_ (c, SRCS ("run.sh"), "root", OPTS (.dest = "/dangling/"), NULL);
+  assert_file ("root/opt/app/run.sh", "#!/bin/sh\n");
+  cr_assert (S_ISLNK (lstat_ ("root/dangling").st_mode));
+
   /* relative upward links stop at the root too */
   snprintf (host, sizeof host, "/tmp/%s", name);
   copy_ (c, SRCS (name), "root", OPTS (.dest = "/evil/"), NULL);
