@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 #include <linux/openat2.h>
 
@@ -53,6 +54,9 @@ struct copy
   struct link_slot *links; /* open addressing on (dev, ino); cap a power of two */
   size_t n_links, links_cap;
   bool no_copy_range; /* copy_file_range failed between these filesystems: read and write */
+  bool no_xattrs;      /* the destination has no xattrs */
+  char names[XATTR_LIST_MAX];
+  char value[XATTR_SIZE_MAX];
   char buf[128 * 1024];
 };
 
@@ -285,6 +289,42 @@ copy_data (struct copy *cp, int in, int out, off_t size, const char *path, skiff
   return 0;
 }
 
+/* The extended attributes of IN on OUT (file capabilities, ACLs, user
+   attributes), but not the SELinux label (the root's policy labels its
+   files) nor overlay's own attributes (they would forge whiteouts and
+   opaque directories in a layer).  */
+static int
+copy_xattrs (struct copy *cp, int in, int out, const char *path, skiff_error_t *err)
+{
+  ssize_t len = cp->no_xattrs ? 0 : flistxattr (in, cp->names, sizeof cp->names);
+
+  if (len < 0)
+    return errno == ENOTSUP ? 0 : skiff_error_sys (err, "list the xattrs of the source of `/%s`", path);
+  for (ssize_t i = 0; i < len; i += (ssize_t) strlen (cp->names + i) + 1)
+    {
+      const char *name = cp->names + i;
+      ssize_t n;
+      if (strcmp (name, "security.selinux") == 0 || strncmp (name, "trusted.overlay.", 16) == 0
+          || strncmp (name, "user.overlay.", 13) == 0)
+        continue;
+      n = fgetxattr (in, name, cp->value, sizeof cp->value);
+      if (n < 0 && errno == ENODATA)
+        continue;
+      if (n < 0)
+        return skiff_error_sys (err, "read the xattr %s of the source of `/%s`", name, path);
+      if (fsetxattr (out, name, cp->value, (size_t) n, 0) < 0)
+        {
+          if (errno == ENOTSUP)
+            {
+              cp->no_xattrs = true;
+              return 0;
+            }
+          return skiff_error_sys (err, "set the xattr %s of `/%s`", name, path);
+        }
+    }
+  return 0;
+}
+
 /* Writes NAME in the directory DIRFD (path DIR): the file whose source is
    open as FD (or the symlink to LINK, or the node described by ST).  */
 static int
@@ -323,6 +363,9 @@ write_entry (struct copy *cp, int dirfd, const char *dir, const char *name, int 
         return skiff_error_sys (err, "chown `/%s`", path);
       if (fchmod (out, mode_of (cp, st)) < 0)
         return skiff_error_sys (err, "chmod `/%s`", path);
+      /* after chown, which drops security.capability */
+      if (copy_xattrs (cp, fd, out, path, err) < 0)
+        return -1;
       if (futimens (out, times) < 0)
         return skiff_error_sys (err, "set the times of `/%s`", path);
       if (st->st_nlink > 1)
@@ -359,7 +402,7 @@ copy_enter (void *data, int srcfd, const char *name, const char *rel, const stru
   struct stat cur;
   bool foreign = false;
 
-  (void) srcfd, (void) rel;
+  (void) rel;
   if (mkdirat (top->fd, name, 0700) < 0)
     {
       if (errno != EEXIST)
@@ -385,6 +428,8 @@ copy_enter (void *data, int srcfd, const char *name, const char *rel, const stru
     return skiff_error_sys (err, "open `/%s`", path);
   if (!foreign && fchown (fd, cp->o->uid, cp->o->gid) < 0)
     return skiff_error_sys (err, "chown `/%s`", path);
+  if (!foreign && copy_xattrs (cp, srcfd, fd, path, err) < 0)
+    return -1;
   (void) st;
   push_dir (cp, steal_fd (&fd), steal_pointer (&path), foreign);
   return 0;

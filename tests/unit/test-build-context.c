@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "build_context.h"
@@ -780,4 +781,27 @@ Test (build_context, copy_errors_name_the_path)
   cr_assert (strstr (m1, "/d/x") && strstr (m1, "directory"), "%s", m1);
   cr_assert_lt (copy_ (c, SRCS ("g"), "root", OPTS (.dest = "/file/"), &m2), 0);
   cr_assert (strstr (m2, "/file") && strstr (m2, "not a directory"), "%s", m2);
+}
+
+Test (build_context, copy_keeps_xattrs_but_not_overlay_ones)
+{
+  cleanup_build_context struct build_context *c = NULL;
+  char v[64];
+  ssize_t n;
+
+  put ("ctx/d/f", "f", 0644);
+  if (setxattr (at ("ctx/d/f"), "user.note", "kept", 4, 0) < 0 && errno == ENOTSUP)
+    cr_skip_test ("no user xattrs on %s", tmp);
+  cr_assert_eq (setxattr (at ("ctx/d/f"), "user.note", "kept", 4, 0), 0, "%m");
+  if (geteuid () == 0)
+    cr_assert_eq (setxattr (at ("ctx/d"), "trusted.overlay.opaque", "y", 1, 0), 0, "%m");
+  cr_assert_eq (setxattr (at ("ctx/d"), "user.overlay.opaque", "y", 1, 0), 0, "%m");
+  c = open_ctx ("ctx");
+  copy_ (c, SRCS ("."), "root", OPTS (.dest = "/x"), NULL);
+
+  n = getxattr (at ("root/x/d/f"), "user.note", v, sizeof v);
+  cr_assert_eq (n, 4, "%m");
+  cr_assert_eq (memcmp (v, "kept", 4), 0);
+  cr_assert_lt (getxattr (at ("root/x/d"), "user.overlay.opaque", v, sizeof v), 0, "an overlay xattr was copied");
+  cr_assert_lt (getxattr (at ("root/x/d"), "trusted.overlay.opaque", v, sizeof v), 0, "an overlay xattr was copied");
 }
