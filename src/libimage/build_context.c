@@ -117,8 +117,9 @@ match_comps (char *const *pc, size_t np, char *const *sc, size_t ns)
     {
       if (strcmp (pc[0], "**") == 0)
         {
-          /* any number of components, none included */
-          for (size_t k = 0; k <= ns; k++)
+          /* any number of components, none included, except at the end:
+             a trailing ** is what is in the directory, not the directory */
+          for (size_t k = np == 1 ? 1 : 0; k <= ns; k++)
             if (match_comps (pc + 1, np - 1, sc + k, ns - k))
               return true;
           return false;

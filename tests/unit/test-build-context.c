@@ -128,7 +128,7 @@ Test (build_context, ignore_rules)
 
   put ("ctx/.containerignore",
        "# comments and blank lines are skipped\n\n*.log\n**/tmp\n/secret\n./docs/../notes/*.md\n"
-       "build\n!build/keep.txt\n  vendor/**/*.o  \r\n",
+       "build\n!build/keep.txt\n  vendor/**/*.o  \r\ncache/**\n",
        0644);
   put ("ctx/.dockerignore", "everything\n", 0644);
   c = open_ctx ("ctx");
@@ -145,6 +145,9 @@ Test (build_context, ignore_rules)
   cr_assert (build_context_ignored (c, "build/out.bin"));
   cr_assert_not (build_context_ignored (c, "build/keep.txt"), "the exception re-includes it");
   cr_assert (build_context_ignored (c, "vendor/x.o"), "`**` matches no directory too");
+  cr_assert (build_context_ignored (c, "cache/a"));
+  cr_assert (build_context_ignored (c, "cache/a/b"));
+  cr_assert_not (build_context_ignored (c, "cache"), "`cache/**` is what is in cache");
   cr_assert (build_context_ignored (c, "vendor/a/b/x.o"));
   cr_assert_not (build_context_ignored (c, "vendor/a/b/x.c"));
   cr_assert_not (build_context_ignored (c, "everything"), ".containerignore wins over .dockerignore");
@@ -568,7 +571,7 @@ Test (build_context, copy_follows_image_symlinks_inside_the_root)
 struct tar_entry
 {
   const char *name;
-  mode_t type; /* AE_IFREG, AE_IFDIR, AE_IFLNK */
+  mode_t type; /* AE_IFREG, AE_IFDIR, AE_IFLNK, or 0: a hardlink to DATA */
   const char *data; /* content, or the symlink's target */
 };
 
@@ -589,7 +592,9 @@ write_tar (const char *path, bool gzip, const struct tar_entry *entries)
     {
       struct archive_entry *e = archive_entry_new ();
       archive_entry_set_pathname (e, t->name);
-      archive_entry_set_filetype (e, t->type);
+      archive_entry_set_filetype (e, t->type ? t->type : AE_IFREG);
+      if (t->type == 0)
+        archive_entry_set_hardlink (e, t->data);
       archive_entry_set_perm (e, t->type == AE_IFDIR ? 0711 : 0604);
       archive_entry_set_uid (e, 42);
       archive_entry_set_gid (e, 43);
@@ -657,7 +662,7 @@ Test (build_context, add_extracts_local_archives)
 Test (build_context, add_refuses_hostile_archives)
 {
   cleanup_build_context struct build_context *c = NULL;
-  cleanup_free char *m1 = NULL, *m2 = NULL, *m3 = NULL;
+  cleanup_free char *m1 = NULL, *m2 = NULL, *m3 = NULL, *m4 = NULL;
   char name[64], entry[128], host[PATH_MAX];
 
   snprintf (name, sizeof name, "bctx-escape-%d", (int) getpid ());
@@ -668,6 +673,8 @@ Test (build_context, add_refuses_hostile_archives)
              (struct tar_entry[]) { { "out", AE_IFLNK, "/tmp" }, { entry, AE_IFREG, "x" }, { NULL, 0, NULL } });
   snprintf (entry, sizeof entry, "/tmp/%s", name);
   write_tar ("ctx/absolute.tar", false, (struct tar_entry[]) { { entry, AE_IFREG, "x" }, { NULL, 0, NULL } });
+  write_tar ("ctx/hardlink.tar", false,
+             (struct tar_entry[]) { { "passwd", 0, "../../../../../../../../etc/passwd" }, { NULL, 0, NULL } });
   c = open_ctx ("ctx");
   snprintf (host, sizeof host, "/tmp/%s", name);
 
@@ -677,6 +684,9 @@ Test (build_context, add_refuses_hostile_archives)
   cr_assert (strstr (m2, "symlink"), "%s", m2);
   cr_assert_lt (copy_ (c, SRCS ("absolute.tar"), "root", OPTS (.dest = "/d", .add = true), &m3), 0);
   cr_assert (strstr (m3, "absolute"), "%s", m3);
+  cr_assert_lt (copy_ (c, SRCS ("hardlink.tar"), "root", OPTS (.dest = "/d", .add = true), &m4), 0);
+  cr_assert (strstr (m4, "hardlink") && strstr (m4, "`..`"), "%s", m4);
+  cr_assert_eq (access (at ("root/d/passwd"), F_OK), -1);
   cr_assert_eq (access (host, F_OK), -1, "%s was written on the host", host);
   snprintf (host, sizeof host, "root/tmp/%s", name);
   cr_assert_eq (access (at ("%s", host), F_OK), -1, "written outside DEST");
