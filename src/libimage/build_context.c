@@ -117,8 +117,9 @@ match_comps (char *const *pc, size_t np, char *const *sc, size_t ns)
     {
       if (strcmp (pc[0], "**") == 0)
         {
-          /* any number of components, none included */
-          for (size_t k = 0; k <= ns; k++)
+          /* any number of components, none included, except at the end:
+             a trailing ** is what is in the directory, not the directory */
+          for (size_t k = np == 1 ? 1 : 0; k <= ns; k++)
             if (match_comps (pc + 1, np - 1, sc + k, ns - k))
               return true;
           return false;
@@ -720,12 +721,19 @@ hash_entry (void *data, int fd, const char *link, const char *name, const char *
       hash_header (h, 'f', rel, st);
       n = snprintf (num, sizeof num, "%lld", (long long) st->st_size);
       image_digester_update (h->d, num, (size_t) n + 1);
-      while ((r = read (fd, h->buf, sizeof h->buf)) != 0)
+      /* the size seen is hashed: the content up to it (as the copy does) */
+      for (off_t left = st->st_size; left > 0; left -= r)
         {
+          r = read (fd, h->buf, left < (off_t) sizeof h->buf ? (size_t) left : sizeof h->buf);
           if (r < 0 && errno == EINTR)
-            continue;
+            {
+              r = 0;
+              continue;
+            }
           if (r < 0)
             return skiff_error_sys (err, "read `%s`", rel);
+          if (r == 0)
+            return skiff_error_plain (err, EIO, "`%s` shrank while it was read", rel);
           image_digester_update (h->d, h->buf, (size_t) r);
         }
       return 0;

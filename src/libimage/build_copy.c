@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 #include <linux/openat2.h>
 
@@ -53,6 +54,9 @@ struct copy
   struct link_slot *links; /* open addressing on (dev, ino); cap a power of two */
   size_t n_links, links_cap;
   bool no_copy_range; /* copy_file_range failed between these filesystems: read and write */
+  bool no_xattrs;      /* the destination has no xattrs */
+  char names[XATTR_LIST_MAX];
+  char value[XATTR_SIZE_MAX];
   char buf[128 * 1024];
 };
 
@@ -115,13 +119,17 @@ ensure_dir (struct copy *cp, const char *path, skiff_error_t *err)
     return *parent_path ? -1 : skiff_error_sys (err, "open the root");
   if (mkdirat (parent, base, 0755) == 0)
     {
-      if (fchownat (parent, base, cp->o->uid, cp->o->gid, AT_SYMLINK_NOFOLLOW) < 0)
+      cleanup_close int made = openat (parent, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (made < 0)
+        return skiff_error_sys (err, "open `/%s`", path);
+      if (fchown (made, cp->o->uid, cp->o->gid) < 0)
         return skiff_error_sys (err, "chown `/%s`", path);
       /* the umask may have taken bits away */
-      if (fchmodat (parent, base, 0755, 0) < 0)
+      if (fchmod (made, 0755) < 0)
         return skiff_error_sys (err, "chmod `/%s`", path);
+      return steal_fd (&made);
     }
-  else if (errno == EEXIST)
+  if (errno == EEXIST)
     {
       /* a dangling symlink: its target is made, inside the root */
       int made = skiff_mkdir_in_root (cp->rootfd, path, 0755, err);
@@ -241,41 +249,80 @@ mode_of (const struct copy *cp, const struct stat *st)
   return cp->o->chmod != (mode_t) -1 ? cp->o->chmod & 07777 : st->st_mode & 07777;
 }
 
+/* Copies the SIZE bytes the source had when it was looked at (a file that
+   shrank since stops at its end): no last call to find the end.  */
 static int
-copy_data (struct copy *cp, int in, int out, const char *path, skiff_error_t *err)
+copy_data (struct copy *cp, int in, int out, off_t size, const char *path, skiff_error_t *err)
 {
-  for (;;)
+  off_t done = 0;
+
+  while (done < size)
     {
+      size_t want = (size_t) (size - done);
       ssize_t n;
       if (!cp->no_copy_range)
         {
           /* in-kernel copy (reflinks where the filesystem has them) */
-          n = copy_file_range (in, NULL, out, NULL, 1 << 30, 0);
+          n = copy_file_range (in, NULL, out, NULL, want, 0);
           if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP))
             {
-              /* nothing was copied yet by this call: continue with read/write
-                 from the current offsets, and for the following files */
+              /* nothing was copied by this call: read and write from the
+                 current offsets on, for the following files too */
               cp->no_copy_range = true;
               continue;
             }
-          if (n < 0 && errno == EINTR)
-            continue;
-          if (n < 0)
-            return skiff_error_sys (err, "copy to `/%s`", path);
-          if (n == 0)
-            return 0;
-          continue;
         }
-      n = read (in, cp->buf, sizeof cp->buf);
+      else
+        {
+          n = read (in, cp->buf, want < sizeof cp->buf ? want : sizeof cp->buf);
+          if (n > 0 && write_all (out, cp->buf, (size_t) n) < 0)
+            return skiff_error_sys (err, "write `/%s`", path);
+        }
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0)
-        return skiff_error_sys (err, "read the source of `/%s`", path);
+        return skiff_error_sys (err, "copy to `/%s`", path);
       if (n == 0)
-        return 0;
-      if (write_all (out, cp->buf, (size_t) n) < 0)
-        return skiff_error_sys (err, "write `/%s`", path);
+        break;
+      done += n;
     }
+  return 0;
+}
+
+/* The extended attributes of IN on OUT (file capabilities, ACLs, user
+   attributes), but not the SELinux label (the root's policy labels its
+   files) nor overlay's own attributes (they would forge whiteouts and
+   opaque directories in a layer).  */
+static int
+copy_xattrs (struct copy *cp, int in, int out, const char *path, skiff_error_t *err)
+{
+  ssize_t len = cp->no_xattrs ? 0 : flistxattr (in, cp->names, sizeof cp->names);
+
+  if (len < 0)
+    return errno == ENOTSUP ? 0 : skiff_error_sys (err, "list the xattrs of the source of `/%s`", path);
+  for (ssize_t i = 0; i < len; i += (ssize_t) strlen (cp->names + i) + 1)
+    {
+      const char *name = cp->names + i;
+      ssize_t n;
+      if (strcmp (name, "security.selinux") == 0 || strncmp (name, "trusted.overlay.", 16) == 0
+          || strncmp (name, "user.overlay.", 13) == 0)
+        continue;
+      n = fgetxattr (in, name, cp->value, sizeof cp->value);
+      if (n < 0 && errno == ENODATA)
+        continue;
+      if (n < 0)
+        return skiff_error_sys (err, "read the xattr %s of the source of `/%s`", name, path);
+      if (fsetxattr (out, name, cp->value, (size_t) n, 0) < 0)
+        {
+          if (errno == ENOTSUP)
+            {
+              cp->no_xattrs = true;
+              return 0;
+            }
+          return skiff_error_sys (err, "set the xattr %s of `/%s`", name, path);
+        }
+    }
+  return 0;
 }
 
 /* Writes NAME in the directory DIRFD (path DIR): the file whose source is
@@ -309,13 +356,16 @@ write_entry (struct copy *cp, int dirfd, const char *dir, const char *name, int 
         }
       if (out < 0)
         return skiff_error_sys (err, "create `/%s`", path);
-      if (copy_data (cp, fd, out, path, err) < 0)
+      if (copy_data (cp, fd, out, st->st_size, path, err) < 0)
         return -1;
       /* owner first: chown clears the set-id bits */
       if (fchown (out, o->uid, o->gid) < 0)
         return skiff_error_sys (err, "chown `/%s`", path);
       if (fchmod (out, mode_of (cp, st)) < 0)
         return skiff_error_sys (err, "chmod `/%s`", path);
+      /* after chown, which drops security.capability */
+      if (copy_xattrs (cp, fd, out, path, err) < 0)
+        return -1;
       if (futimens (out, times) < 0)
         return skiff_error_sys (err, "set the times of `/%s`", path);
       if (st->st_nlink > 1)
@@ -352,7 +402,7 @@ copy_enter (void *data, int srcfd, const char *name, const char *rel, const stru
   struct stat cur;
   bool foreign = false;
 
-  (void) srcfd, (void) rel;
+  (void) rel;
   if (mkdirat (top->fd, name, 0700) < 0)
     {
       if (errno != EEXIST)
@@ -378,6 +428,8 @@ copy_enter (void *data, int srcfd, const char *name, const char *rel, const stru
     return skiff_error_sys (err, "open `/%s`", path);
   if (!foreign && fchown (fd, cp->o->uid, cp->o->gid) < 0)
     return skiff_error_sys (err, "chown `/%s`", path);
+  if (!foreign && copy_xattrs (cp, srcfd, fd, path, err) < 0)
+    return -1;
   (void) st;
   push_dir (cp, steal_fd (&fd), steal_pointer (&path), foreign);
   return 0;

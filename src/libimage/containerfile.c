@@ -431,6 +431,7 @@ parse_instruction (struct containerfile *cf, const char *line, int lineno, bool 
 {
   size_t klen = strcspn (line, " \t\v\f\r"), len;
   const struct keyword *kw = find_keyword (line, klen);
+  struct cf_buf text = { 0 };
   const char *rest, *args;
   int r;
 
@@ -445,7 +446,13 @@ parse_instruction (struct containerfile *cf, const char *line, int lineno, bool 
 
   rest = skip_blanks (line + klen);
   len = trimmed_len (rest, strlen (rest));
-  in->text = *rest ? xasprintf ("%s %.*s", kw->name, (int) len, rest) : xstrdup (kw->name);
+  cf_buf_add (&text, kw->name, strlen (kw->name));
+  if (len)
+    {
+      cf_buf_addc (&text, ' ');
+      cf_buf_add (&text, rest, len);
+    }
+  in->text = cf_buf_take (&text);
 
   if (kw->kind == CF_FROM)
     *seen_from = true;
@@ -706,8 +713,11 @@ cf_key_values (const struct containerfile *cf, const struct cf_instruction *in, 
       /* The legacy form: NAME, blanks, then the rest of the line is the value.  */
       const char *val = skip_blanks (in->args[0] + strlen (words[0]));
       if (*val == '\0')
-        return cf_error (err, cf->path, in->line, "%s %s needs a value: %s NAME=VALUE or %s NAME VALUE",
-                         in->keyword, words[0], in->keyword, in->keyword);
+        {
+          cleanup_free char *q = quotable (words[0], strlen (words[0]));
+          return cf_error (err, cf->path, in->line, "%s %s needs a value: %s NAME=VALUE or %s NAME VALUE",
+                           in->keyword, q, in->keyword, in->keyword);
+        }
       r = key_value (cf, in, words[0], val, vars, &v[0], err);
       if (r < 0)
         return r;

@@ -18,7 +18,8 @@ struct cf_buf
 static inline void
 cf_buf_add (struct cf_buf *b, const char *p, size_t n)
 {
-  if (b->len + n + 1 > b->alloc)
+  /* Room for N bytes and the NUL (written so that it cannot wrap around).  */
+  if (b->alloc - b->len <= n)
     {
       b->alloc = (b->len + n + 1) * 2;
       b->s = xrealloc (b->s, b->alloc);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <linux/openat2.h>
 
+#include "fs.h"
 #include "layerinfo.h"
 #include "utils.h"
 
@@ -214,9 +215,24 @@ open_beneath (int dirfd, const char *name, int flags)
   return (int) syscall (SYS_openat2, dirfd, name, &how, sizeof how);
 }
 
+/* NAME's directory PREFIX (its first LEN bytes) in a user's archive
+   (IMAGE_LAYER_PLAIN): the destination's symlinks are followed, with the
+   destination as the root, as a build's ADD does (bin -> usr/bin).  */
+static int
+open_in_dest (struct extract *x, const char *name, size_t len)
+{
+  cleanup_free char *p = xasprintf ("%.*s", (int) len, name);
+  struct open_how how = {
+    .flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+  };
+  return (int) syscall (SYS_openat2, x->rootfd, p, &how, sizeof how);
+}
+
 /* Opens the directory holding NAME (cleaned) and sets *BASE to its last
    component.  Missing parents are created (0755) when CREATE; a parent
-   that is a symlink or not a directory is an error.  */
+   that is a symlink or not a directory is an error (except in a user's
+   archive: see open_in_dest).  */
 static int
 open_parent (struct extract *x, const char *name, bool create, const char **base, int *out,
              skiff_error_t *err)
@@ -238,9 +254,21 @@ open_parent (struct extract *x, const char *name, bool create, const char **base
   *slash = '\0';
   for (c = strtok_r (dir, "/", &save); c; c = strtok_r (NULL, "/", &save))
     {
-      int next = open_beneath (cur, c, O_RDONLY | O_DIRECTORY);
+      bool plain = x->mode == IMAGE_LAYER_PLAIN;
+      int next;
       prefix += strlen (c) + (prefix ? 1 : 0);
-      if (next < 0 && errno == ENOENT && create)
+      next = plain ? open_in_dest (x, name, prefix) : open_beneath (cur, c, O_RDONLY | O_DIRECTORY);
+      if (next < 0 && errno == ENOENT && create && plain)
+        {
+          /* a dangling symlink's target is made too, inside the destination */
+          cleanup_free char *p = xasprintf ("%.*s", (int) prefix, name);
+          int made = skiff_mkdir_in_root (x->rootfd, p, 0755, err);
+          if (made < 0)
+            return -1;
+          close (made);
+          next = open_in_dest (x, name, prefix);
+        }
+      else if (next < 0 && errno == ENOENT && create)
         {
           if (mkdirat (cur, c, 0755) < 0 && errno != EEXIST)
             return skiff_error_sys (err, "mkdir `%.*s`", (int) prefix, name);
@@ -431,6 +459,20 @@ write_entry (struct extract *x, struct archive_entry *e, const char *name, skiff
       /* the directory's entry path: NAME without "/BASE" */
       cleanup_free char *dir = xasprintf ("%.*s", base == name ? 0 : (int) (base - name - 1), name);
       return apply_whiteout (x, parentfd, dir, base, err);
+    }
+  /* In a user's archive, a directory entry where the destination has a
+     symlink to a directory (bin -> usr/bin) keeps the symlink.  */
+  if (x->mode == IMAGE_LAYER_PLAIN && !hardlink && type == AE_IFDIR)
+    {
+      struct stat st;
+      int fd = fstatat (parentfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK (st.st_mode)
+                   ? open_in_dest (x, name, strlen (name))
+                   : -1;
+      if (fd >= 0)
+        {
+          close (fd);
+          return 0;
+        }
     }
   if (clear_place (parentfd, base, !hardlink && type == AE_IFDIR, err) < 0)
     return -1;

@@ -26,7 +26,9 @@ enum image_layer_mode
      NAME, `.wh..wh..opq` empties its directory of what lower layers put
      there.  */
   IMAGE_LAYER_APPLY,
-  /* A user's archive (build's ADD): `.wh.` names are plain files.  */
+  /* A user's archive (build's ADD): `.wh.` names are plain files, and
+     the symlinks of the directory extracted into are followed with that
+     directory as the root (never out of it).  */
   IMAGE_LAYER_PLAIN,
 };
 

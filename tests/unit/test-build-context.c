@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "build_context.h"
@@ -127,7 +128,7 @@ Test (build_context, ignore_rules)
 
   put ("ctx/.containerignore",
        "# comments and blank lines are skipped\n\n*.log\n**/tmp\n/secret\n./docs/../notes/*.md\n"
-       "build\n!build/keep.txt\n  vendor/**/*.o  \r\n",
+       "build\n!build/keep.txt\n  vendor/**/*.o  \r\ncache/**\n",
        0644);
   put ("ctx/.dockerignore", "everything\n", 0644);
   c = open_ctx ("ctx");
@@ -144,6 +145,9 @@ Test (build_context, ignore_rules)
   cr_assert (build_context_ignored (c, "build/out.bin"));
   cr_assert_not (build_context_ignored (c, "build/keep.txt"), "the exception re-includes it");
   cr_assert (build_context_ignored (c, "vendor/x.o"), "`**` matches no directory too");
+  cr_assert (build_context_ignored (c, "cache/a"));
+  cr_assert (build_context_ignored (c, "cache/a/b"));
+  cr_assert_not (build_context_ignored (c, "cache"), "`cache/**` is what is in cache");
   cr_assert (build_context_ignored (c, "vendor/a/b/x.o"));
   cr_assert_not (build_context_ignored (c, "vendor/a/b/x.c"));
   cr_assert_not (build_context_ignored (c, "everything"), ".containerignore wins over .dockerignore");
@@ -548,6 +552,12 @@ Test (build_context, copy_follows_image_symlinks_inside_the_root)
   snprintf (host, sizeof host, "root/etc/%s", name);
   assert_file (host, "x");
 
+  /* a dangling link: its target is made, inside the root */
+  link_ ("/../../../../opt/app", "root/dangling");
+  copy_ (c, SRCS ("run.sh"), "root", OPTS (.dest = "/dangling/"), NULL);
+  assert_file ("root/opt/app/run.sh", "#!/bin/sh\n");
+  cr_assert (S_ISLNK (lstat_ ("root/dangling").st_mode));
+
   /* relative upward links stop at the root too */
   snprintf (host, sizeof host, "/tmp/%s", name);
   copy_ (c, SRCS (name), "root", OPTS (.dest = "/evil/"), NULL);
@@ -561,7 +571,7 @@ Test (build_context, copy_follows_image_symlinks_inside_the_root)
 struct tar_entry
 {
   const char *name;
-  mode_t type; /* AE_IFREG, AE_IFDIR, AE_IFLNK */
+  mode_t type; /* AE_IFREG, AE_IFDIR, AE_IFLNK, or 0: a hardlink to DATA */
   const char *data; /* content, or the symlink's target */
 };
 
@@ -582,7 +592,9 @@ write_tar (const char *path, bool gzip, const struct tar_entry *entries)
     {
       struct archive_entry *e = archive_entry_new ();
       archive_entry_set_pathname (e, t->name);
-      archive_entry_set_filetype (e, t->type);
+      archive_entry_set_filetype (e, t->type ? t->type : AE_IFREG);
+      if (t->type == 0)
+        archive_entry_set_hardlink (e, t->data);
       archive_entry_set_perm (e, t->type == AE_IFDIR ? 0711 : 0604);
       archive_entry_set_uid (e, 42);
       archive_entry_set_gid (e, 43);
@@ -647,10 +659,10 @@ Test (build_context, add_extracts_local_archives)
     }
 }
 
-Test (build_context, add_refuses_hostile_archives)
+Test (build_context, add_keeps_hostile_archives_in_dest)
 {
   cleanup_build_context struct build_context *c = NULL;
-  cleanup_free char *m1 = NULL, *m2 = NULL, *m3 = NULL;
+  cleanup_free char *m1 = NULL, *m3 = NULL, *m4 = NULL;
   char name[64], entry[128], host[PATH_MAX];
 
   snprintf (name, sizeof name, "bctx-escape-%d", (int) getpid ());
@@ -661,18 +673,39 @@ Test (build_context, add_refuses_hostile_archives)
              (struct tar_entry[]) { { "out", AE_IFLNK, "/tmp" }, { entry, AE_IFREG, "x" }, { NULL, 0, NULL } });
   snprintf (entry, sizeof entry, "/tmp/%s", name);
   write_tar ("ctx/absolute.tar", false, (struct tar_entry[]) { { entry, AE_IFREG, "x" }, { NULL, 0, NULL } });
+  write_tar ("ctx/hardlink.tar", false,
+             (struct tar_entry[]) { { "passwd", 0, "../../../../../../../../etc/passwd" }, { NULL, 0, NULL } });
   c = open_ctx ("ctx");
   snprintf (host, sizeof host, "/tmp/%s", name);
 
   cr_assert_lt (copy_ (c, SRCS ("dotdot.tar"), "root", OPTS (.dest = "/d", .add = true), &m1), 0);
   cr_assert (strstr (m1, "`..`") && strstr (m1, "dotdot.tar"), "%s", m1);
-  cr_assert_lt (copy_ (c, SRCS ("via-link.tar.gz"), "root", OPTS (.dest = "/d", .add = true), &m2), 0);
-  cr_assert (strstr (m2, "symlink"), "%s", m2);
+  /* a symlink of the archive is followed with DEST as the root: what goes
+     through it stays in DEST */
+  copy_ (c, SRCS ("via-link.tar.gz"), "root", OPTS (.dest = "/d", .add = true), NULL);
+  snprintf (host, sizeof host, "root/d/tmp/%s", name);
+  assert_file (host, "x");
+  snprintf (host, sizeof host, "/tmp/%s", name);
   cr_assert_lt (copy_ (c, SRCS ("absolute.tar"), "root", OPTS (.dest = "/d", .add = true), &m3), 0);
   cr_assert (strstr (m3, "absolute"), "%s", m3);
+  cr_assert_lt (copy_ (c, SRCS ("hardlink.tar"), "root", OPTS (.dest = "/d", .add = true), &m4), 0);
+  cr_assert (strstr (m4, "hardlink") && strstr (m4, "`..`"), "%s", m4);
+  cr_assert_eq (access (at ("root/d/passwd"), F_OK), -1);
   cr_assert_eq (access (host, F_OK), -1, "%s was written on the host", host);
   snprintf (host, sizeof host, "root/tmp/%s", name);
   cr_assert_eq (access (at ("%s", host), F_OK), -1, "written outside DEST");
+  mkdirs ("root/usr/bin");
+  link_ ("/../../usr/bin", "root/bin");
+  write_tar ("ctx/over-root.tar", false,
+             (struct tar_entry[]) { { "./", AE_IFDIR, NULL },
+                                    { "./bin/", AE_IFDIR, NULL },
+                                    { "./bin/app", AE_IFREG, "app" },
+                                    { "./bin/link-to-app", 0, "bin/app" },
+                                    { NULL, 0, NULL } });
+  copy_ (c, SRCS ("over-root.tar"), "root", OPTS (.dest = "/", .add = true), NULL);
+  cr_assert (S_ISLNK (lstat_ ("root/bin").st_mode), "the image's /bin stays a symlink");
+  assert_file ("root/usr/bin/app", "app");
+  cr_assert_eq (lstat_ ("root/usr/bin/link-to-app").st_ino, lstat_ ("root/usr/bin/app").st_ino);
 }
 
 /* --- corners -------------------------------------------------------------- */
@@ -774,4 +807,27 @@ Test (build_context, copy_errors_name_the_path)
   cr_assert (strstr (m1, "/d/x") && strstr (m1, "directory"), "%s", m1);
   cr_assert_lt (copy_ (c, SRCS ("g"), "root", OPTS (.dest = "/file/"), &m2), 0);
   cr_assert (strstr (m2, "/file") && strstr (m2, "not a directory"), "%s", m2);
+}
+
+Test (build_context, copy_keeps_xattrs_but_not_overlay_ones)
+{
+  cleanup_build_context struct build_context *c = NULL;
+  char v[64];
+  ssize_t n;
+
+  put ("ctx/d/f", "f", 0644);
+  if (setxattr (at ("ctx/d/f"), "user.note", "kept", 4, 0) < 0 && errno == ENOTSUP)
+    cr_skip_test ("no user xattrs on %s", tmp);
+  cr_assert_eq (setxattr (at ("ctx/d/f"), "user.note", "kept", 4, 0), 0, "%m");
+  if (geteuid () == 0)
+    cr_assert_eq (setxattr (at ("ctx/d"), "trusted.overlay.opaque", "y", 1, 0), 0, "%m");
+  cr_assert_eq (setxattr (at ("ctx/d"), "user.overlay.opaque", "y", 1, 0), 0, "%m");
+  c = open_ctx ("ctx");
+  copy_ (c, SRCS ("."), "root", OPTS (.dest = "/x"), NULL);
+
+  n = getxattr (at ("root/x/d/f"), "user.note", v, sizeof v);
+  cr_assert_eq (n, 4, "%m");
+  cr_assert_eq (memcmp (v, "kept", 4), 0);
+  cr_assert_lt (getxattr (at ("root/x/d"), "user.overlay.opaque", v, sizeof v), 0, "an overlay xattr was copied");
+  cr_assert_lt (getxattr (at ("root/x/d"), "trusted.overlay.opaque", v, sizeof v), 0, "an overlay xattr was copied");
 }
