@@ -880,6 +880,12 @@ do_run (struct build *b, struct cur *c, const struct cf_instruction *in, int *ru
   ro.cmd = cmd;
   ro.cmd_len = strv_len (cmd);
   ro.network = b->o->network ? b->o->network : "host";
+  if (cf_flag (in, "network") && strcmp (cf_flag (in, "network"), "default") != 0)
+    {
+      if (strcmp (cf_flag (in, "network"), "host") != 0 && strcmp (cf_flag (in, "network"), "none") != 0)
+        return skiff_error_plain (err, EINVAL, "--network=%s: host, none or default", cf_flag (in, "network"));
+      ro.network = cf_flag (in, "network");
+    }
   /* On the host's network the host's resolver and hosts file too (read
      only, during the step), so that package managers find their mirrors.  */
   if (strcmp (ro.network, "host") == 0)
@@ -1069,6 +1075,16 @@ stage_from (struct build *b, size_t si, struct cur *c, skiff_error_t *err)
   c->shell[0] = xstrdup ("/bin/sh");
   c->shell[1] = xstrdup ("-c");
 
+  if (cf_flag (in, "platform"))
+    {
+      cleanup_free char *platform = NULL;
+      const char *mine = kv_get (b->predefined, strv_len (b->predefined), "TARGETPLATFORM");
+      if (cf_expand_word (cf_flag (in, "platform"), b->cf->escape, vars, &platform, err) < 0)
+        return -1;
+      if (strcmp (platform, mine) != 0)
+        return skiff_error_plain (err, EINVAL, "--platform=%s: only this machine's platform (%s) is built", platform,
+                                  mine);
+    }
   if (strcasecmp (words[0], "scratch") == 0)
     return cur_scratch (b, c, err);
   prev = find_stage (b, si, words[0]);

@@ -183,7 +183,7 @@ EOF
   make_base
   cat >"$CTX/Containerfile" <<'EOF'
 ARG BASE=base
-FROM $BASE AS builder
+FROM --platform=$BUILDPLATFORM $BASE AS builder
 RUN mkdir /out && echo "made in stage 0" > /out/result
 FROM builder AS tester
 RUN echo tested > /out/tested
@@ -215,6 +215,11 @@ EOF
   run build --target nosuch "$CTX"
   [ "$status" -eq 1 ]
   [[ "$output" == *"--target nosuch"* ]]
+
+  printf 'FROM --platform=linux/s390x-nonesuch base\n' >"$CTX/Containerfile"
+  run build "$CTX"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"Containerfile:1: FROM: --platform=linux/s390x-nonesuch: only this machine's platform"* ]]
 }
 
 @test "build: .containerignore keeps files out of COPY, with ! exceptions" {
@@ -362,7 +367,7 @@ EOF
 
 @test "build: --network none gives RUN only loopback; host is the default, with the host's resolv.conf" {
   make_base
-  printf 'FROM base\nRUN ls /sys/class/net | wc -l > /n; cat /etc/resolv.conf > /resolv || true\nCMD ["cat", "/n"]\n' \
+  printf 'FROM base\nRUN ls /sys/class/net | wc -l > /n; cat /etc/resolv.conf > /resolv || true\nRUN --network=none ls /sys/class/net | wc -l > /n2\nCMD ["cat", "/n"]\n' \
     >"$CTX/Containerfile"
   run build -q -t netnone --network none "$CTX"
   [ "$status" -eq 0 ]
@@ -371,6 +376,7 @@ EOF
   run build -q --no-cache -t nethost "$CTX"
   [ "$status" -eq 0 ]
   [ "$(simg run --rm nethost)" = "$(ls /sys/class/net | wc -l)" ]
+  [ "$(simg run --rm nethost cat /n2)" = 1 ]
   if [ -r /etc/resolv.conf ]; then
     [ "$(simg run --rm nethost cat /resolv)" = "$(cat /etc/resolv.conf)" ]
   fi
