@@ -55,7 +55,8 @@ struct row
   struct image_desc *d;
   char *repo, *tag;
   time_t created;
-  int64_t size; /* -1: unknown */
+  int64_t size;      /* -1: unknown */
+  bool intermediate; /* of a build (listed with -a) */
 };
 
 static int
@@ -106,7 +107,7 @@ print_json (struct row *rows, size_t n, skiff_error_t *err)
       image_json_kint (g, "Created", (long long) rows[i].created);
       image_json_kint (g, "Size", (long long) rows[i].size);
       image_json_str (g, "Dangling");
-      yajl_gen_bool (g, rows[i].d->ref_name == NULL);
+      yajl_gen_bool (g, rows[i].d->ref_name == NULL && !rows[i].intermediate);
       yajl_gen_map_close (g);
     }
   yajl_gen_array_close (g);
@@ -188,7 +189,8 @@ image_cmd_images (struct image_cli *cli, int argc, char **argv, skiff_error_t *e
       struct row *r = &rows[nrows];
 
       /* Intermediate images of builds (their cache) only with -a.  */
-      if (!o.all && image_desc_intermediate (v, n, i))
+      r->intermediate = image_desc_intermediate (v, n, i);
+      if (!o.all && r->intermediate)
         continue;
       nrows++;
       r->d = &v[i];
