@@ -2,7 +2,8 @@
    [--target STAGE] [--network host|none] [--layers] [-q] CONTEXT: an image
    from a Containerfile (the executor is src/libimage/build.c).  Prints the
    steps, then the image id; a failing RUN makes the command's exit status
-   ours, SIGINT or SIGTERM stop the build (130/143) after cleaning up.  */
+   ours; SIGINT or SIGTERM stop the build (exit 130 or 143) after cleaning
+   up.  */
 #include <config.h>
 
 #include <errno.h>
@@ -92,10 +93,12 @@ build_option (int opt, const char *arg, void *data, skiff_error_t *err)
   return image_usage_error (err, "build", "unknown option");
 }
 
+static volatile sig_atomic_t caught;
+
 static void
 on_signal (int sig)
 {
-  (void) sig;
+  caught = sig;
   image_build_cancel ();
 }
 
@@ -140,7 +143,7 @@ image_cmd_build (struct image_cli *cli, int argc, char **argv, skiff_error_t *er
           sigaction (SIGINT, &old_int, NULL);
           sigaction (SIGTERM, &old_term, NULL);
           if (ret < 0 && skiff_error_errno (err) == ECANCELED)
-            sig = SIGINT;
+            sig = caught ? caught : SIGINT;
         }
       if (ret == 0)
         printf ("%s\n", id + 7);

@@ -344,25 +344,28 @@ EOF
   [[ "$output" == *"Containerfile:2: RUN"*"no files"* ]]
 }
 
-@test "build: SIGINT during a RUN stops the build, kills the step and cleans up" {
+@test "build: SIGINT or SIGTERM during a RUN stops the build, kills the step and cleans up" {
   make_base
   printf 'FROM base\nRUN echo started; sleep 60\n' >"$CTX/Containerfile"
-  setsid "$SKIFF_IMAGE" --root "$STORE" build "$CTX" >"$WORK/out" 2>&1 &
-  pid=$!
-  IMAGE_TEST_PIDS+=("$pid")
-  for ((i = 0; i < 100; i++)); do
-    grep -q started "$WORK/out" && break
-    sleep 0.1
+  for sig in INT:130 TERM:143; do
+    setsid "$SKIFF_IMAGE" --root "$STORE" build "$CTX" >"$WORK/out" 2>&1 &
+    pid=$!
+    IMAGE_TEST_PIDS+=("$pid")
+    for ((i = 0; i < 100; i++)); do
+      grep -q started "$WORK/out" && break
+      sleep 0.1
+    done
+    grep -q started "$WORK/out"
+    start=$SECONDS
+    kill -"${sig%:*}" "$pid"
+    rc=0
+    wait "$pid" || rc=$?
+    cat "$WORK/out"
+    [ "$rc" -eq "${sig#*:}" ]
+    [ $((SECONDS - start)) -lt 20 ]
+    grep -q "RUN: interrupted" "$WORK/out"
+    [ -z "$(ls -A "$STORE/containers")" ]
   done
-  grep -q started "$WORK/out"
-  start=$SECONDS
-  kill -INT "$pid"
-  rc=0
-  wait "$pid" || rc=$?
-  cat "$WORK/out"
-  [ "$rc" -eq 130 ]
-  [ $((SECONDS - start)) -lt 20 ]
-  grep -q "RUN: interrupted" "$WORK/out"
 }
 
 @test "build: --network none gives RUN only loopback; host is the default, with the host's resolv.conf" {
