@@ -325,6 +325,20 @@ EOF
   [[ "$output" == *"--build-arg UNUSED: no ARG"* ]]
 }
 
+@test "build: RUN runs as USER with the proxy build args, which stay out of the image and the cache key" {
+  make_base
+  printf 'FROM base\nUSER app\nRUN echo "$(id -u) $http_proxy $NO_PROXY" > /tmp/seen\nCMD ["cat", "/tmp/seen"]\n' \
+    >"$CTX/Containerfile"
+  run build -q -t proxied --build-arg http_proxy=http://proxy.invalid:3128 --build-arg NO_PROXY=local "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(simg run --rm proxied)" = "1001 http://proxy.invalid:3128 local" ]
+  [ "$(config_of proxied | jq -r '.Env | map(select(test("proxy"; "i"))) | length')" = 0 ]
+  run build -t proxied --build-arg http_proxy=http://other.invalid:8080 "$CTX"
+  echo "$output"
+  [ "$(echo "$output" | grep -c 'Using cache')" -eq 3 ]
+}
+
 @test "build: a failing RUN stops the build with its exit status and output, nothing left" {
   make_base
   printf 'FROM base\nRUN echo before\nRUN echo "it failed" >&2; exit 7\nRUN echo never\n' >"$CTX/Containerfile"
