@@ -1255,11 +1255,15 @@ predefined_args (void)
 static char *
 default_file (const char *context)
 {
-  char *p = xasprintf ("%s/Containerfile", context);
-  if (access (p, F_OK) == 0)
-    return p;
-  free (p);
-  return xasprintf ("%s/Dockerfile", context);
+  const char *names[] = { "Containerfile", "Dockerfile" };
+  for (size_t i = 0; i < 2; i++)
+    {
+      char *p = xasprintf ("%s/%s", context, names[i]);
+      if (access (p, F_OK) == 0)
+        return p;
+      free (p);
+    }
+  return NULL;
 }
 
 int
@@ -1270,9 +1274,17 @@ image_build (struct image_store *s, const struct image_build_options *o, char im
   cleanup_free char *file = o->file ? xstrdup (o->file) : default_file (o->context);
   size_t last = 0, nargs = 0;
   int ret = -1;
+  struct stat st;
 
   *run_status = 0;
   cancelled = 0;
+  if (stat (o->context, &st) < 0)
+    return skiff_error_sys (err, "build: context `%s`", o->context);
+  if (!S_ISDIR (st.st_mode))
+    return skiff_error_plain (err, ENOTDIR, "build: context `%s` is not a directory", o->context);
+  if (file == NULL)
+    return skiff_error_plain (err, ENOENT, "build: no Containerfile or Dockerfile in `%s` (-f names another file)",
+                              o->context);
   if (containerfile_load (file, &b.cf, err) < 0)
     return skiff_error_wrap (err, "build");
   b.build_args = xmalloc0 (sizeof *b.build_args);
