@@ -6,6 +6,7 @@
 
 load helpers
 load layers
+load registry
 
 setup() {
   setup_store
@@ -33,6 +34,7 @@ teardown() {
       leftovers="$leftovers cgroup:$d"
     done
   fi
+  registry_stop
   teardown_store
   [ -z "$leftovers" ] || { echo "left behind: $leftovers"; return 1; }
 }
@@ -164,6 +166,24 @@ EOF
   echo "$output"
   [ "$status" -eq 1 ]
   [[ "$output" == *"Containerfile:2: COPY"*"nothere*"* ]]
+}
+
+@test "build: FROM an image the store lacks pulls it from its registry" {
+  require_registry_tools
+  export REGISTRY_AUTH_FILE=$WORK/auth.json HOME=$WORK
+  make_base
+  registry_start
+  mkdir "$WORK/src"
+  printf '%s' '{"config":{"Env":["PATH=/bin"]},"layers":[{"busybox":true}]}' >"$WORK/src.json"
+  python3 "$SKIFF_SRCDIR/tests/image/mklayers.py" "$WORK/src" remote "$WORK/src.json" >/dev/null
+  push_image "$WORK/src:remote" test/remote:1
+  printf 'FROM %s/test/remote:1\nRUN echo pulled and built > /x\nCMD ["cat", "/x"]\n' "$REGISTRY" >"$CTX/Containerfile"
+  run build -t fromreg "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"Pulling $REGISTRY/test/remote:1"* ]]
+  [ "$(simg run --rm fromreg)" = "pulled and built" ]
+  simg images | grep -q "$REGISTRY/test/remote"
 }
 
 @test "build: -f defaults to Containerfile, then Dockerfile" {
