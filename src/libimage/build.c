@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "build_context.h"
@@ -35,26 +36,43 @@ static volatile sig_atomic_t cancelled;
 /* `RUNTIME --root R kill ID KILL` of the running RUN step, prepared
    beforehand: a signal handler may fork and exec, not allocate.  */
 static char *volatile *kill_argv;
+/* The process that runs it (until it works: a container still starting
+   may refuse a kill), stopped when the step is over.  */
+static volatile pid_t killer;
 
 void
 image_build_cancel (void)
 {
   char *volatile *argv = kill_argv;
   cancelled = 1;
-  if (argv)
+  if (argv && killer == 0)
     {
       pid_t pid = fork ();
       if (pid == 0)
         {
+          struct timespec tick = { 0, 100 * 1000 * 1000 };
           int null = open ("/dev/null", O_RDWR);
           if (null >= 0)
             {
               dup2 (null, 1);
               dup2 (null, 2);
             }
-          execv (argv[0], (char **) argv);
-          _exit (127);
+          for (int i = 0; i < 100; i++)
+            {
+              int status = -1;
+              pid_t p = fork ();
+              if (p == 0)
+                {
+                  execv (argv[0], (char **) argv);
+                  _exit (127);
+                }
+              if (p > 0 && waitpid (p, &status, 0) == p && status == 0)
+                break;
+              nanosleep (&tick, NULL);
+            }
+          _exit (0);
         }
+      killer = pid;
     }
 }
 
@@ -96,7 +114,14 @@ static void
 disarm_cancel (void)
 {
   char **argv = (char **) kill_argv;
+  pid_t pid = killer;
   kill_argv = NULL;
+  if (pid > 0)
+    {
+      kill (pid, SIGKILL);
+      waitpid (pid, NULL, 0);
+    }
+  killer = 0;
   strv_free (argv);
 }
 
@@ -621,15 +646,9 @@ ins_words (struct build *b, struct cur *c, const struct cf_instruction *in, char
   return cf_expand_words (in->args[0], b->cf->escape, vars, words, err);
 }
 
+/* RAW (an argument or a flag's value) expanded as one word.  */
 static int
-ins_word (struct build *b, struct cur *c, const struct cf_instruction *in, char **word, skiff_error_t *err)
-{
-  cleanup_strv char **vars = cur_vars (c);
-  return cf_expand_word (in->args[0], b->cf->escape, vars, word, err);
-}
-
-static int
-ins_flag (struct build *b, struct cur *c, const char *raw, char **word, skiff_error_t *err)
+expand_word (struct build *b, struct cur *c, const char *raw, char **word, skiff_error_t *err)
 {
   cleanup_strv char **vars = cur_vars (c);
   return cf_expand_word (raw, b->cf->escape, vars, word, err);
@@ -719,7 +738,7 @@ apply_config (struct build *b, struct cur *c, const struct cf_instruction *in, c
         }
       break;
     case CF_WORKDIR:
-      if (ins_word (b, c, in, &word, err) < 0)
+      if (expand_word (b, c, in->args[0], &word, err) < 0)
         return -1;
       if (*word == '\0')
         return skiff_error_plain (err, EINVAL, "an empty directory");
@@ -736,7 +755,7 @@ apply_config (struct build *b, struct cur *c, const struct cf_instruction *in, c
     case CF_USER:
     case CF_STOPSIGNAL:
     case CF_MAINTAINER:
-      if (ins_word (b, c, in, &word, err) < 0)
+      if (expand_word (b, c, in->args[0], &word, err) < 0)
         return -1;
       if (in->kind == CF_USER)
         {
@@ -952,9 +971,9 @@ do_copy (struct build *b, size_t stage, struct cur *c, const struct cf_instructi
   if (ins_words (b, c, in, &words, err) < 0)
     return -1;
   /* Flag values are expanded as the sources are.  */
-  if (cf_flag (in, "chown") && ins_flag (b, c, cf_flag (in, "chown"), &chown_spec, err) < 0)
+  if (cf_flag (in, "chown") && expand_word (b, c, cf_flag (in, "chown"), &chown_spec, err) < 0)
     return -1;
-  if (cf_flag (in, "chmod") && ins_flag (b, c, cf_flag (in, "chmod"), &chmod_spec, err) < 0)
+  if (cf_flag (in, "chmod") && expand_word (b, c, cf_flag (in, "chmod"), &chmod_spec, err) < 0)
     return -1;
   n = strv_len (words);
   if (n < 2)
@@ -978,7 +997,7 @@ do_copy (struct build *b, size_t stage, struct cur *c, const struct cf_instructi
       cleanup_free char *fname = NULL;
       struct stage *st;
       struct image_run_options ro = { .user = "0:0", .network = "none", .command_optional = true };
-      if (ins_flag (b, c, from, &fname, err) < 0)
+      if (expand_word (b, c, from, &fname, err) < 0)
         return -1;
       st = find_stage (b, stage, fname);
       if (st && !st->has_layers)
@@ -1052,18 +1071,25 @@ out:
 
 /* --- stages ------------------------------------------------------------- */
 
+/* What FROM lines expand with: the predefined ARGs and the global ones.  */
+static char **
+from_vars (struct build *b)
+{
+  char **vars = strv_copy (b->predefined, strv_len (b->predefined));
+  for (size_t i = 0; b->globals && b->globals[i]; i++)
+    kv_set (&vars, NULL, b->globals[i]);
+  return vars;
+}
+
 /* FROM [--platform=P] IMAGE [AS NAME]: the stage's base.  */
 static int
 stage_from (struct build *b, size_t si, struct cur *c, skiff_error_t *err)
 {
   const struct cf_instruction *in = &b->cf->ins[b->stages[si].first];
-  cleanup_strv char **words = NULL, **vars = NULL;
+  cleanup_strv char **words = NULL, **vars = from_vars (b);
   struct stage *prev;
   size_t n;
 
-  vars = strv_copy (b->predefined, strv_len (b->predefined));
-  for (size_t i = 0; b->globals && b->globals[i]; i++)
-    kv_set (&vars, NULL, b->globals[i]);
   if (cf_expand_words (in->args[0], b->cf->escape, vars, &words, err) < 0)
     return -1;
   n = strv_len (words);
@@ -1220,9 +1246,7 @@ target_index (struct build *b, size_t *last, skiff_error_t *err)
   for (size_t i = 0; i < b->n_stages; i++)
     {
       const struct cf_instruction *in = &b->cf->ins[b->stages[i].first];
-      cleanup_strv char **words = NULL, **vars = strv_copy (b->predefined, strv_len (b->predefined));
-      for (size_t j = 0; b->globals && b->globals[j]; j++)
-        kv_set (&vars, NULL, b->globals[j]);
+      cleanup_strv char **words = NULL, **vars = from_vars (b);
       if (cf_expand_words (in->args[0], b->cf->escape, vars, &words, err) < 0)
         return line_error (b, in, err);
       if (strv_len (words) == 3 && strcasecmp (words[2], b->o->target) == 0)

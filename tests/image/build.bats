@@ -382,7 +382,10 @@ EOF
   make_base
   printf 'FROM base\nRUN echo started; sleep 60\n' >"$CTX/Containerfile"
   for sig in INT:130 TERM:143; do
-    setsid "$SKIFF_IMAGE" --root "$STORE" build "$CTX" >"$WORK/out" 2>&1 &
+    # (appending: the container writes through a file description of
+    # its own, which must not overwrite the build's output)
+    : >"$WORK/out"
+    setsid "$SKIFF_IMAGE" --root "$STORE" build "$CTX" >>"$WORK/out" 2>&1 &
     pid=$!
     IMAGE_TEST_PIDS+=("$pid")
     for ((i = 0; i < 100; i++)); do
