@@ -831,3 +831,27 @@ Test (build_context, copy_keeps_xattrs_but_not_overlay_ones)
   cr_assert_lt (getxattr (at ("root/x/d"), "user.overlay.opaque", v, sizeof v), 0, "an overlay xattr was copied");
   cr_assert_lt (getxattr (at ("root/x/d"), "trusted.overlay.opaque", v, sizeof v), 0, "an overlay xattr was copied");
 }
+
+Test (build_context, classes_and_escapes)
+{
+  cleanup_build_context struct build_context *c = NULL;
+  cleanup_strv char **m1 = NULL, **m2 = NULL;
+
+  put ("ctx/.containerignore", "[!a]*.txt\n\\*star\n", 0644);
+  put ("ctx/a.txt", "a", 0644);
+  put ("ctx/b.txt", "b", 0644);
+  put ("ctx/*star", "literal", 0644);
+  put ("ctx/xstar", "x", 0644);
+  put ("ctx/q*", "q", 0644);
+  put ("ctx/qq", "qq", 0644);
+  c = open_ctx ("ctx");
+  cr_assert_not (build_context_ignored (c, "a.txt"));
+  cr_assert (build_context_ignored (c, "b.txt"));
+  cr_assert (build_context_ignored (c, "*star"));
+  cr_assert_not (build_context_ignored (c, "xstar"), "an escaped * is a plain *");
+
+  m1 = match (c, "q\\*", NULL);
+  assert_strv (m1, "q*");
+  m2 = match (c, "[a-b].txt", "q?", NULL);
+  assert_strv (m2, "a.txt q* qq");
+}
