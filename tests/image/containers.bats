@@ -364,3 +364,47 @@ mounted_overlays() {
   [ "${lines[-1]}" = "layer 120" ]
   [ "$(ls "$STORE/layers" | wc -l)" -eq 120 ]
 }
+
+# pty_run PROGRAM ARGS...: runs PROGRAM on a new pseudo-terminal, types
+# one line into it, prints what it wrote (\r\n as \n), exits with its status.
+pty_run() {
+  python3 - "$@" <<'PY'
+import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+os.write(fd, b"typed\n")
+out = b""
+while True:
+    try:
+        d = os.read(fd, 4096)
+    except OSError:  # EIO: the last writer closed the terminal
+        break
+    if not d:
+        break
+    out += d
+_, st = os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors="replace").replace("\r\n", "\n"))
+sys.exit(os.waitstatus_to_exitcode(st))
+PY
+}
+
+@test "run -t gives the process a terminal, -i passes stdin" {
+  make_app_image
+  # Without -i the process reads nothing; with it, what we pipe.
+  out=$(echo piped | simg run --rm -u root app 'read l; echo "got:$l"; [ -t 0 ] || echo notty')
+  [ "$out" = "got:
+notty" ]
+  out=$(echo piped | simg run --rm -i -u root app 'read l; echo "got:$l"; [ -t 0 ] || echo notty')
+  [ "$out" = "got:piped
+notty" ]
+  # -t -i: stdin, stdout and stderr are the container's terminal, a pts
+  # of its own devpts, and a line typed on ours reaches the process.
+  run pty_run "$SKIFF_IMAGE" --root "$STORE" run --rm -t -i -u root app \
+    '[ -t 0 ] && [ -t 1 ] && [ -t 2 ] && echo tty:$(tty); grep " /dev/pts " /proc/self/mountinfo | wc -l; read l; echo "got:$l"'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"tty:/dev/pts/"* ]]
+  [[ "$output" == *$'\n1\n'* ]]
+  [[ "$output" == *"got:typed"* ]]
+}
