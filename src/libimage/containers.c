@@ -8,7 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,6 +26,9 @@
 #include "utils.h"
 
 #define RECORD "container.json"
+/* Written by a detached container's monitor (see containers.h).  */
+#define EXIT_FILE "exit"
+#define MONITOR_LOCK "monitor.lock"
 
 void
 image_container_free (struct image_container *c)
@@ -302,8 +309,44 @@ runtime (struct image_store *s, const char *rt, char *const *args, int in, int o
   return image_runtime_run (rt, argv, in, out, errfd, output, status, err);
 }
 
+/* The exit status a detached container's monitor wrote, into C's record,
+   once C is seen stopped.  The monitor holds its lock until it has written
+   it, which is at most a moment after the process is gone.  */
+static int
+collect_exit (struct image_container *c, skiff_error_t *err)
+{
+  cleanup_close int dirfd = -1, lock = -1;
+  cleanup_free char *data = NULL;
+  long long finished;
+  int code, i;
+
+  if (!c->started || c->finished)
+    return 0;
+  dirfd = open (c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd >= 0)
+    lock = openat (dirfd, MONITOR_LOCK, O_RDONLY | O_CLOEXEC);
+  /* No monitor: started attached, or removed meanwhile.  */
+  if (lock < 0)
+    return 0;
+  for (i = 0; i < 50 && flock (lock, LOCK_SH | LOCK_NB) < 0; i++)
+    {
+      struct timespec tick = { 0, 100 * 1000 * 1000 };
+      if (errno != EWOULDBLOCK && errno != EINTR)
+        return skiff_error_sys (err, "container %s: flock `%s`", c->name, MONITOR_LOCK);
+      nanosleep (&tick, NULL);
+    }
+  /* A monitor that cannot say (it was killed, or the process was not its
+     child) leaves the status unknown.  */
+  if (i == 50 || read_file_at (dirfd, EXIT_FILE, &data, NULL, NULL) < 0
+      || sscanf (data, "%d %lld", &code, &finished) != 2)
+    return 0;
+  c->exit_code = code;
+  c->finished = finished;
+  return container_save (c, err);
+}
+
 int
-image_container_state (struct image_store *s, const char *rt, const struct image_container *c,
+image_container_state (struct image_store *s, const char *rt, struct image_container *c,
                        enum image_container_state *state, skiff_error_t *err)
 {
   char *args[] = { (char *) "state", c->id, NULL };
@@ -318,7 +361,7 @@ image_container_state (struct image_store *s, const char *rt, const struct image
   if (status != 0)
     {
       *state = c->started ? IMAGE_CONTAINER_EXITED : IMAGE_CONTAINER_CREATED;
-      return 0;
+      return *state == IMAGE_CONTAINER_EXITED ? collect_exit (c, err) : 0;
     }
   st = oci_state_parse_data (out, strlen (out), "state", &perr);
   free (perr);
@@ -328,7 +371,7 @@ image_container_state (struct image_store *s, const char *rt, const struct image
            : strcmp (st->status, "stopped") == 0                                     ? IMAGE_CONTAINER_EXITED
                                                                                      : IMAGE_CONTAINER_CREATED;
   oci_state_free (st);
-  return 0;
+  return *state == IMAGE_CONTAINER_EXITED ? collect_exit (c, err) : 0;
 }
 
 /* Drops the runtime's state of C (it may have none).  */
@@ -360,12 +403,116 @@ unmount_rootfs (struct image_container *c, skiff_error_t *err)
   return 0;
 }
 
+/* The monitor of a detached container (see containers.h): runs the
+   runtime, reports its exit status on REPORT, waits for the container's
+   process and writes its exit status.  Never returns.  */
+static _Noreturn void
+monitor_main (struct image_store *s, const char *rt, struct image_container *c, int log, int report)
+{
+  cleanup_free char *pidfile = sub (c, "pid");
+  char *args[] = { (char *) "run", (char *) "--detach", (char *) "--pid-file", pidfile, (char *) "--bundle", c->dir,
+                   c->id, NULL };
+  cleanup_close int dirfd = -1, lock = -1;
+  cleanup_free char *pidtext = NULL;
+  skiff_error_t e = NULL;
+  int devnull, status = -1, ws;
+  pid_t pid, cpid;
+
+  /* Nothing of the caller's stays open: whoever reads its output would
+     wait for the container's end.  */
+  devnull = open ("/dev/null", O_RDWR | O_CLOEXEC);
+  if (devnull < 0 || dup2 (devnull, 0) < 0 || dup2 (log, 1) < 0 || dup2 (log, 2) < 0
+      || close_fds_from (3, &report, 1, NULL) < 0)
+    _exit (1);
+  dirfd = open (c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd >= 0)
+    lock = openat (dirfd, MONITOR_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  /* The container's process comes to us when the runtime exits.  */
+  if (lock < 0 || flock (lock, LOCK_EX) < 0 || prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+    _exit (1);
+  if (runtime (s, rt, args, -1, 1, 2, NULL, &status, &e) < 0)
+    {
+      fprintf (stderr, "skiff-image: %s\n", e->msg);
+      skiff_error_free (&e);
+      status = -1;
+    }
+  if (write_all (report, &status, sizeof status) != (ssize_t) sizeof status || status != 0)
+    _exit (0);
+  close (report);
+
+  if (read_file_at (dirfd, "pid", &pidtext, NULL, NULL) < 0 || (cpid = (pid_t) atoi (pidtext)) <= 0)
+    _exit (0);
+  for (;;)
+    {
+      pid = waitpid (-1, &ws, 0);
+      if (pid < 0 && errno == EINTR)
+        continue;
+      if (pid < 0)
+        _exit (0); /* not our child: its status is not ours to know */
+      if (pid == cpid)
+        break;
+    }
+  {
+    cleanup_free char *line
+        = xasprintf ("%d %lld\n", WIFEXITED (ws) ? WEXITSTATUS (ws) : 128 + WTERMSIG (ws), (long long) time (NULL));
+    write_file_atomic_at (dirfd, EXIT_FILE, line, strlen (line), 0600, NULL);
+  }
+  _exit (0);
+}
+
+/* Starts C detached through its monitor; *EXIT_CODE is 0.  */
+static int
+start_detached (struct image_store *s, const char *rt, struct image_container *c, int *exit_code,
+                skiff_error_t *err)
+{
+  cleanup_free char *logpath = sub (c, "ctr.log");
+  cleanup_close int log = -1, rd = -1, wr = -1;
+  int pfd[2], status, ws;
+  pid_t pid;
+
+  log = open (logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (log < 0)
+    return skiff_error_sys (err, "container %s: open `%s`", c->name, logpath);
+  if (pipe2 (pfd, O_CLOEXEC) < 0)
+    return skiff_error_sys (err, "container %s: pipe", c->name);
+  rd = pfd[0];
+  wr = pfd[1];
+  /* Twice: the monitor is no child of ours, and in a session of its own,
+     away from our terminal's signals.  */
+  pid = fork ();
+  if (pid < 0)
+    return skiff_error_sys (err, "container %s: fork", c->name);
+  if (pid == 0)
+    {
+      pid_t m;
+      if (setsid () < 0 || (m = fork ()) < 0)
+        _exit (1);
+      if (m > 0)
+        _exit (0);
+      monitor_main (s, rt, c, log, wr);
+    }
+  close_fd (&wr);
+  while (waitpid (pid, &ws, 0) < 0)
+    if (errno != EINTR)
+      return skiff_error_sys (err, "container %s: wait for its monitor", c->name);
+  if (read_all (rd, &status, sizeof status) != (ssize_t) sizeof status)
+    return skiff_error_plain (err, EIO, "container %s: its monitor did not start (see `%s`)", c->name, logpath);
+  if (status != 0)
+    {
+      runtime_delete (s, rt, c, NULL);
+      unmount_rootfs (c, NULL);
+      return skiff_error_plain (err, EIO, "container %s: `%s run --detach` failed (exit status %d; see `%s`)",
+                                c->name, rt, status, logpath);
+    }
+  *exit_code = 0;
+  return 0;
+}
+
 int
 image_container_start (struct image_store *s, const char *rt, struct image_container *c, bool attach,
                        bool interactive, int *exit_code, skiff_error_t *err)
 {
   enum image_container_state state;
-  cleanup_close int log = -1;
   int status;
 
   if (image_container_state (s, rt, c, &state, err) < 0)
@@ -374,6 +521,12 @@ image_container_start (struct image_store *s, const char *rt, struct image_conta
     return skiff_error_plain (err, EBUSY, "container %s is already running", c->name);
   if (runtime_delete (s, rt, c, err) < 0 || mount_rootfs (c, err) < 0)
     return -1;
+  /* The last run's status must not pass for this one's.  */
+  {
+    cleanup_free char *exit_file = sub (c, EXIT_FILE);
+    if (unlink (exit_file) < 0 && errno != ENOENT)
+      return skiff_error_sys (err, "container %s: remove `%s`", c->name, exit_file);
+  }
   c->started = time (NULL);
   c->finished = 0;
   c->exit_code = -1;
@@ -393,26 +546,7 @@ image_container_start (struct image_store *s, const char *rt, struct image_conta
       return unmount_rootfs (c, err);
     }
 
-  {
-    char *args[] = { (char *) "run", (char *) "--detach", (char *) "--bundle", c->dir, c->id, NULL };
-    cleanup_free char *logpath = sub (c, "ctr.log");
-    log = open (logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    if (log < 0)
-      return skiff_error_sys (err, "container %s: open `%s`", c->name, logpath);
-    /* The container keeps the runtime's stdio: none of it may be ours,
-       or whoever reads our output would wait for the container's end.  */
-    if (runtime (s, rt, args, -1, log, log, NULL, &status, err) < 0)
-      return -1;
-    if (status != 0)
-      {
-        runtime_delete (s, rt, c, NULL);
-        unmount_rootfs (c, NULL);
-        return skiff_error_plain (err, EIO, "container %s: `%s run --detach` failed (exit status %d; see `%s`)",
-                                  c->name, rt, status, logpath);
-      }
-    *exit_code = 0;
-  }
-  return 0;
+  return start_detached (s, rt, c, exit_code, err);
 }
 
 int

@@ -10,7 +10,18 @@
  *
  * The `skiff` runtime runs it, with its state under ROOT/runtime and the
  * command line podman would use, so the runtime stays the one thing that
- * creates namespaces and cgroups.  */
+ * creates namespaces and cgroups.
+ *
+ * A detached container's process outlives every skiff-image command and
+ * the runtime (which exits once it has started it), and the runtime keeps
+ * no exit status.  So a detached start double-forks a monitor, as podman
+ * has conmon: a child subreaper that runs `RUNTIME run --detach`, inherits
+ * the container's process when the runtime exits, waits for it, writes
+ * "CODE TIME" to DIR/exit and exits.  It holds an exclusive flock on
+ * DIR/monitor.lock while it lives.  The next command that finds the
+ * container stopped (ps, start, stop, rm...) waits for that lock and copies
+ * the status into the record; the runtime's state and the mount go, as for
+ * any container, when it is stopped, started again or removed.  */
 #ifndef IMAGE_CONTAINERS_H
 #define IMAGE_CONTAINERS_H
 
@@ -58,7 +69,9 @@ enum image_container_state
   IMAGE_CONTAINER_RUNNING,
   IMAGE_CONTAINER_EXITED,
 };
-int image_container_state (struct image_store *s, const char *runtime, const struct image_container *c,
+/* The runtime's view of C; for an exited one, the exit status its monitor
+   recorded is copied into C and its record.  */
+int image_container_state (struct image_store *s, const char *runtime, struct image_container *c,
                            enum image_container_state *state, skiff_error_t *err);
 
 /* Starts C.  ATTACH: in the foreground with this process's stdout and

@@ -408,3 +408,45 @@ notty" ]
   [[ "$output" == *$'\n1\n'* ]]
   [[ "$output" == *"got:typed"* ]]
 }
+
+# wait_exited NAME: until ps -a says NAME exited (10 s at most).
+wait_exited() {
+  local i
+  for ((i = 0; i < 100; i++)); do
+    [ "$(simg ps -a --format json | jq -r --arg n "$1" '.[] | select(.Name == $n) | .State')" = exited ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+@test "ps -a shows the exit code of a detached container, recorded by its monitor" {
+  make_app_image
+  # The command substitution returns at once: the monitor holds none of
+  # our output.  Each run exits with a code of its own.
+  name=$(timeout 10 "$SKIFF_IMAGE" --root "$STORE" run -d --name d -u root app \
+    'n=$(cat /runs 2>/dev/null || echo 0); echo $((n + 1)) >/runs; sleep 0.5; [ $n -lt 2 ] || sleep 100; exit $((n + 3))')
+  [ "$name" = d ]
+  wait_exited d
+  run simg ps -a
+  echo "$output"
+  [[ "${lines[1]}" == d\ *"Exited (3) "*" ago"* ]]
+  [ "$(simg ps -a --format json | jq '.[0].ExitCode')" -eq 3 ]
+  # The record keeps it; the monitor is gone (its lock is free).
+  dir=$STORE/containers/$(simg ps -a --format json | jq -r '.[0].Id')
+  [ "$(jq .exitCode "$dir/container.json")" -eq 3 ]
+  flock -n "$dir/monitor.lock" true
+
+  # Started again: this run's code, not the last one's.
+  simg start d
+  wait_exited d
+  [ "$(simg ps -a --format json | jq '.[0].ExitCode')" -eq 4 ]
+
+  # Killed by a signal (this run sleeps): 128 + its number, as a shell
+  # reports it.
+  simg start d
+  simg kill -s KILL d
+  wait_exited d
+  [[ "$(simg ps -a --format json | jq -r '.[0].Status')" == "Exited (137) "* ]]
+  run simg rm d
+  [ "$status" -eq 0 ]
+}
