@@ -41,6 +41,7 @@ image_container_free (struct image_container *c)
   free (c->image_name);
   strv_free (c->command);
   strv_free (c->lowers);
+  strv_free (c->mount_points);
   free (c->stop_signal);
   free (c->dir);
   free (c);
@@ -115,6 +116,7 @@ container_save (const struct image_container *c, skiff_error_t *err)
   KV ("imageName", c->image_name);
   gen_strv (g, "command", c->command);
   gen_strv (g, "lowers", c->lowers);
+  gen_strv (g, "mountPoints", c->mount_points);
   KV ("stopSignal", c->stop_signal);
   KI ("created", c->created);
   KI ("started", c->started);
@@ -184,6 +186,7 @@ container_load (struct image_store *s, const char *id, struct image_container **
   c->image_name = tree_str (root, "imageName");
   c->command = tree_strv (root, "command");
   c->lowers = tree_strv (root, "lowers");
+  c->mount_points = tree_strv (root, "mountPoints");
   c->stop_signal = tree_str (root, "stopSignal");
   c->created = tree_int (root, "created");
   c->started = tree_int (root, "started");
@@ -705,6 +708,100 @@ oci_config_freep (oci_config **c)
   oci_config_free (*c);
 }
 
+static void
+add_mount_point (struct image_container *c, const char *rel)
+{
+  size_t n = strv_len (c->mount_points);
+  for (size_t i = 0; i < n; i++)
+    if (strcmp (c->mount_points[i], rel) == 0)
+      return;
+  c->mount_points = xrealloc (c->mount_points, (n + 2) * sizeof *c->mount_points);
+  c->mount_points[n] = xstrdup (rel);
+  c->mount_points[n + 1] = NULL;
+}
+
+static int
+cmp_len (const void *a, const void *b)
+{
+  size_t x = strlen (*(char *const *) a), y = strlen (*(char *const *) b);
+  return (x > y) - (x < y);
+}
+
+/* Notes the mount destinations of CFG, and their parents, that the image
+   (ROOTFD: the overlay, nothing written yet) lacks: the runtime will make
+   them.  Nothing is noted through a symlink (the runtime follows it: what
+   it makes there stays visible).  */
+static void
+record_mount_points (struct image_container *c, const oci_config *cfg, int rootfd)
+{
+  strv_free (c->mount_points);
+  c->mount_points = xmalloc0 (sizeof *c->mount_points);
+  for (size_t i = 0; i < cfg->mounts_len; i++)
+    {
+      const char *dst = cfg->mounts[i]->destination;
+      cleanup_free char *path = xstrdup (dst + strspn (dst, "/"));
+      bool missing = false;
+      for (char *p = path;;)
+        {
+          char *slash = strchr (p, '/');
+          struct stat st;
+          if (slash)
+            *slash = '\0';
+          if (*p && !missing)
+            {
+              if (fstatat (rootfd, path, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                {
+                  if (errno != ENOENT)
+                    break;
+                  missing = true;
+                }
+              else if (!S_ISDIR (st.st_mode))
+                break;
+            }
+          if (*p && missing)
+            add_mount_point (c, path);
+          if (slash == NULL)
+            break;
+          *slash = '/';
+          p = slash + 1;
+        }
+    }
+  qsort (c->mount_points, strv_len (c->mount_points), sizeof *c->mount_points, cmp_len);
+}
+
+bool
+image_container_runtime_made (const struct image_container *c, const char *upper, const char *rel)
+{
+  cleanup_free char *full = xasprintf ("%s/%s", upper, rel);
+  cleanup_dir DIR *d = NULL;
+  struct dirent *de;
+  struct stat st;
+  char opq[2];
+  bool listed = false;
+
+  for (size_t i = 0; c->mount_points && c->mount_points[i] && !listed; i++)
+    listed = strcmp (c->mount_points[i], rel) == 0;
+  if (!listed || lstat (full, &st) < 0)
+    return false;
+  if (S_ISREG (st.st_mode))
+    return st.st_size == 0;
+  if (!S_ISDIR (st.st_mode) || lgetxattr (full, "trusted.overlay.opaque", opq, sizeof opq) == 1)
+    return false;
+  d = opendir (full);
+  if (d == NULL)
+    return false;
+  while ((de = readdir (d)) != NULL)
+    {
+      cleanup_free char *child = NULL;
+      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
+        continue;
+      child = xasprintf ("%s/%s", rel, de->d_name);
+      if (!image_container_runtime_made (c, upper, child))
+        return false;
+    }
+  return true;
+}
+
 /* The bundle: `skiff spec`, the image config and O applied, root at
    merged/.  */
 static int
@@ -725,6 +822,7 @@ write_bundle (struct image_container *c, const char *rt, const oci_image_config 
     return skiff_error_sys (err, "open `%s`", merged);
   if (image_runconfig_apply (cfg, img, rootfd, &opts, err) < 0)
     return -1;
+  record_mount_points (c, cfg, rootfd);
   free (cfg->root->path);
   cfg->root->path = xstrdup ("merged");
   c->command = xmalloc0 ((cfg->process->args_len + 1) * sizeof *c->command);

@@ -40,6 +40,8 @@ struct image_container
   char *image_name; /* as the user named it */
   char **command;   /* the process's args */
   char **lowers;    /* layer directories, lowest first */
+  char **mount_points; /* relative paths the runtime creates to mount on
+                          (the image lacks them), shortest first */
   char *stop_signal;
   int64_t created, started, finished;
   int exit_code; /* of the last run; -1: unknown */
@@ -89,6 +91,13 @@ int image_container_stop (struct image_store *s, const char *runtime, struct ima
 /* Removes C; a running container only with FORCE (killed first).  */
 int image_container_remove (struct image_store *s, const char *runtime, struct image_container *c, bool force,
                             skiff_error_t *err);
+
+/* Whether REL (relative to the root, no leading slash) in C's upper
+   directory UPPER is only what the runtime made to mount on: one of
+   C->mount_points, there as an empty file or as a directory that holds
+   nothing else.  diff and commit skip it, as podman does, so that an image
+   without /proc does not get one from its container.  */
+bool image_container_runtime_made (const struct image_container *c, const char *upper, const char *rel);
 
 /* Bytes in C's upper directory (what it wrote).  */
 int64_t image_container_upper_size (const struct image_container *c);

@@ -450,3 +450,37 @@ wait_exited() {
   run simg rm d
   [ "$status" -eq 0 ]
 }
+
+@test "diff and commit leave out the mount points the runtime made where the image had none" {
+  make_app_image
+  mkdir "$WORK/vol"
+  # -w /: the image's WorkingDir is missing, and made (and shown) at create.
+  run simg run --name fresh -u root -w / -v "$WORK/vol:/mnt/deep/vol" app 'ls -d /proc/1 /mnt/deep/vol'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  # The runtime made them in the container's upper directory...
+  dir=$STORE/containers/$(simg ps -a --format json | jq -r '.[0].Id')
+  [ -d "$dir/upper/proc" ] && [ -d "$dir/upper/dev" ] && [ -d "$dir/upper/sys" ]
+  [ -d "$dir/upper/mnt/deep/vol" ]
+  # ...but the container changed nothing.
+  run simg diff fresh
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ -z "$output" ]
+  simg commit fresh fresh:1
+  blob=$STORE/oci/blobs/sha256/$(simg inspect fresh:1 | jq -r '.[0].Layers[-1].Digest | ltrimstr("sha256:")')
+  [ -z "$(tar -tzf "$blob")" ]
+  run simg run --rm -u root -w / fresh:1 'ls -d /proc/1'
+  [ "$status" -eq 0 ]
+
+  # A file written in such a directory is a change, and so are the
+  # directories that hold it; the empty mount point stays out.
+  run simg run --name wrote -u root -w / -v "$WORK/vol:/mnt/deep/vol" app 'echo x >/mnt/deep/f'
+  [ "$status" -eq 0 ]
+  run simg diff wrote
+  echo "$output"
+  [ "$(echo "$output" | xargs)" = "A /mnt A /mnt/deep A /mnt/deep/f" ]
+  simg commit wrote wrote:1
+  blob=$STORE/oci/blobs/sha256/$(simg inspect wrote:1 | jq -r '.[0].Layers[-1].Digest | ltrimstr("sha256:")')
+  [ "$(tar -tzf "$blob" | xargs)" = "mnt/ mnt/deep/ mnt/deep/f" ]
+}
