@@ -348,33 +348,82 @@ collect_exit (struct image_container *c, skiff_error_t *err)
   return container_save (c, err);
 }
 
-int
-image_container_state (struct image_store *s, const char *rt, struct image_container *c,
-                       enum image_container_state *state, skiff_error_t *err)
+/* The runtime's status of C ("created", "running", "paused", "stopped"),
+   or NULL when the runtime does not know C.  */
+static int
+runtime_status (struct image_store *s, const char *rt, const struct image_container *c, char **out,
+                skiff_error_t *err)
 {
   char *args[] = { (char *) "state", c->id, NULL };
-  cleanup_free char *out = NULL;
+  cleanup_free char *json = NULL;
   oci_state *st;
   char *perr = NULL;
   int status;
 
-  if (runtime (s, rt, args, -1, -1, -1, &out, &status, err) < 0)
+  *out = NULL;
+  if (runtime (s, rt, args, -1, -1, -1, &json, &status, err) < 0)
     return -1;
-  /* Unknown to the runtime: never started, or done and deleted.  */
   if (status != 0)
-    {
-      *state = c->started ? IMAGE_CONTAINER_EXITED : IMAGE_CONTAINER_CREATED;
-      return *state == IMAGE_CONTAINER_EXITED ? collect_exit (c, err) : 0;
-    }
-  st = oci_state_parse_data (out, strlen (out), "state", &perr);
+    return 0;
+  st = oci_state_parse_data (json, strlen (json), "state", &perr);
   free (perr);
   if (st == NULL)
     return skiff_error_plain (err, EINVAL, "container %s: the runtime's state does not parse", c->name);
-  *state = strcmp (st->status, "running") == 0 || strcmp (st->status, "paused") == 0 ? IMAGE_CONTAINER_RUNNING
-           : strcmp (st->status, "stopped") == 0                                     ? IMAGE_CONTAINER_EXITED
-                                                                                     : IMAGE_CONTAINER_CREATED;
+  *out = xstrdup (st->status);
   oci_state_free (st);
+  return 0;
+}
+
+int
+image_container_state (struct image_store *s, const char *rt, struct image_container *c,
+                       enum image_container_state *state, skiff_error_t *err)
+{
+  cleanup_free char *status = NULL;
+
+  if (runtime_status (s, rt, c, &status, err) < 0)
+    return -1;
+  /* Unknown to the runtime: never started, or done and deleted.  */
+  if (status == NULL)
+    *state = c->started ? IMAGE_CONTAINER_EXITED : IMAGE_CONTAINER_CREATED;
+  else
+    *state = strcmp (status, "running") == 0 || strcmp (status, "paused") == 0 ? IMAGE_CONTAINER_RUNNING
+             : strcmp (status, "stopped") == 0                                 ? IMAGE_CONTAINER_EXITED
+                                                                               : IMAGE_CONTAINER_CREATED;
   return *state == IMAGE_CONTAINER_EXITED ? collect_exit (c, err) : 0;
+}
+
+int
+image_container_pause (struct image_store *s, const char *rt, struct image_container *c, bool *paused,
+                       skiff_error_t *err)
+{
+  char *args[] = { (char *) "pause", c->id, NULL };
+  cleanup_free char *status = NULL;
+  int code;
+
+  *paused = false;
+  if (runtime_status (s, rt, c, &status, err) < 0)
+    return -1;
+  if (status == NULL || strcmp (status, "running") != 0)
+    return 0;
+  if (runtime (s, rt, args, -1, -1, 2, NULL, &code, err) < 0)
+    return -1;
+  if (code != 0)
+    return skiff_error_plain (err, EIO, "container %s: `%s pause` failed (exit status %d)", c->name, rt, code);
+  *paused = true;
+  return 0;
+}
+
+int
+image_container_resume (struct image_store *s, const char *rt, struct image_container *c, skiff_error_t *err)
+{
+  char *args[] = { (char *) "resume", c->id, NULL };
+  int code;
+
+  if (runtime (s, rt, args, -1, -1, 2, NULL, &code, err) < 0)
+    return -1;
+  if (code != 0)
+    return skiff_error_plain (err, EIO, "container %s: `%s resume` failed (exit status %d)", c->name, rt, code);
+  return 0;
 }
 
 /* Drops the runtime's state of C (it may have none).  */

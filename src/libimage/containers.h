@@ -88,6 +88,13 @@ int image_container_kill (struct image_store *s, const char *runtime, struct ima
    TIMEOUT seconds, then the runtime's state and the mount go.  */
 int image_container_stop (struct image_store *s, const char *runtime, struct image_container *c, int timeout,
                           skiff_error_t *err);
+/* Freezes C's processes (`RUNTIME pause`) when it runs; *PAUSED says
+   whether it did (a container paused already is left as it is).  */
+int image_container_pause (struct image_store *s, const char *runtime, struct image_container *c, bool *paused,
+                           skiff_error_t *err);
+/* `RUNTIME resume`: thaws what image_container_pause froze.  */
+int image_container_resume (struct image_store *s, const char *runtime, struct image_container *c,
+                            skiff_error_t *err);
 /* Removes C; a running container only with FORCE (killed first).  */
 int image_container_remove (struct image_store *s, const char *runtime, struct image_container *c, bool force,
                             skiff_error_t *err);

@@ -484,3 +484,48 @@ wait_exited() {
   blob=$STORE/oci/blobs/sha256/$(simg inspect wrote:1 | jq -r '.[0].Layers[-1].Digest | ltrimstr("sha256:")')
   [ "$(tar -tzf "$blob" | xargs)" = "mnt/ mnt/deep/ mnt/deep/f" ]
 }
+
+@test "commit pauses a running container while it reads its changes, unless --pause=false" {
+  make_app_image
+  mkdir "$WORK/vol"
+  simg run -d --name busy -u root -w / -v "$WORK/vol:/vol" app \
+    'i=0; while :; do i=$((i + 1)); echo $i >/count; echo $i >>/vol/ticks; sleep 0.01; done'
+  id=$(simg ps --format json | jq -r '.[0].Id')
+  for ((i = 0; i < 100; i++)); do [ -s "$WORK/vol/ticks" ] && break; sleep 0.1; done
+  # skiff, logging the commands it gets (after --root DIR) and, when told
+  # to resume, whether the container wrote meanwhile.
+  cat >"$WORK/rt" <<SH
+#!/bin/sh
+echo "\$3 \$4" >>"$WORK/rt.log"
+if [ "\$3" = resume ]; then
+  a=\$(stat -c %s "$WORK/vol/ticks"); sleep 0.3; b=\$(stat -c %s "$WORK/vol/ticks")
+  echo "while paused: \$a \$b" >>"$WORK/rt.log"
+fi
+exec "$SKIFF" "\$@"
+SH
+  chmod +x "$WORK/rt"
+  run "$SKIFF_IMAGE" --root "$STORE" --runtime "$WORK/rt" commit busy snap:1
+  cat "$WORK/rt.log"
+  [ "$status" -eq 0 ]
+  [ "$(grep -v '^state ' "$WORK/rt.log" | cut -d' ' -f1 | xargs)" = "pause resume while" ]
+  grep -qx "pause $id" "$WORK/rt.log"
+  grep -qx "resume $id" "$WORK/rt.log"
+  read -r _ _ a b < <(grep "^while paused: " "$WORK/rt.log")
+  [ "$a" -eq "$b" ]
+  # Thawed: it writes on.
+  a=$(stat -c %s "$WORK/vol/ticks")
+  sleep 0.3
+  [ "$(stat -c %s "$WORK/vol/ticks")" -gt "$a" ]
+  [ "$(simg ps --format json | jq -r '.[0].State')" = running ]
+  run simg run --rm -u root -w / snap:1 'cat /count'
+  [ "$status" -eq 0 ]
+  [ "$output" -gt 0 ]
+
+  : >"$WORK/rt.log"
+  run "$SKIFF_IMAGE" --root "$STORE" --runtime "$WORK/rt" commit --pause=false busy snap:2
+  [ "$status" -eq 0 ]
+  ! grep -v '^state ' "$WORK/rt.log"
+  run simg commit --pause=maybe busy snap:3
+  [ "$status" -eq 2 ]
+  simg rm -f busy
+}
