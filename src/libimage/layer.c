@@ -165,6 +165,7 @@ struct extract
   struct archive *uncompressed; /* the decompressed stream */
   struct archive *tar;          /* the tar read from it */
   struct image_digester *digester;
+  int64_t size; /* uncompressed bytes read */
   char buf[128 * 1024];
 };
 
@@ -529,6 +530,7 @@ read_uncompressed (struct archive *a, void *data, const void **buf)
       return -1;
     }
   image_digester_update (x->digester, x->buf, (size_t) n);
+  x->size += n;
   *buf = x->buf;
   return n;
 }
@@ -571,12 +573,20 @@ int
 image_layer_extract (int blob_fd, int dirfd, enum image_layer_mode mode, const char *diff_id, const char *name,
                      skiff_error_t *err)
 {
+  char got[IMAGE_DIGEST_LEN];
+  int64_t size;
+  return image_layer_extract_info (blob_fd, dirfd, mode, diff_id, name, got, &size, err);
+}
+
+int
+image_layer_extract_info (int blob_fd, int dirfd, enum image_layer_mode mode, const char *diff_id,
+                          const char *name, char got[IMAGE_DIGEST_LEN], int64_t *size, skiff_error_t *err)
+{
   cleanup_archive struct archive *outer = NULL;
   cleanup_archive struct archive *tar = NULL;
   cleanup_digester struct image_digester *digester = image_digester_new ();
   cleanup_free struct extract *x = xmalloc0 (sizeof *x);
   struct archive_entry *raw;
-  char got[IMAGE_DIGEST_LEN];
   int ret = 0;
 
   x->mode = mode;
@@ -613,8 +623,10 @@ image_layer_extract (int blob_fd, int dirfd, enum image_layer_mode mode, const c
       if (n == 0)
         break;
       image_digester_update (digester, x->buf, (size_t) n);
+      x->size += n;
     }
   image_digester_final (digester, got);
+  *size = x->size;
   if (diff_id && strcmp (got, diff_id) != 0)
     return skiff_error_plain (err, EIO, "layer %s: uncompressed content has digest %s, the config says %s", name,
                               got, diff_id);

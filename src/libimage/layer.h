@@ -11,6 +11,8 @@
 #ifndef IMAGE_LAYER_H
 #define IMAGE_LAYER_H
 
+#include <stdint.h>
+
 #include "digest.h"
 #include "error.h"
 
@@ -30,6 +32,10 @@ enum image_layer_mode
    digest) prefixes errors.  */
 int image_layer_extract (int blob_fd, int dirfd, enum image_layer_mode mode, const char *diff_id,
                          const char *name, skiff_error_t *err);
+/* The same, and the digest (diff id) and size of the uncompressed tar in
+   GOT and *SIZE.  */
+int image_layer_extract_info (int blob_fd, int dirfd, enum image_layer_mode mode, const char *diff_id,
+                              const char *name, char got[IMAGE_DIGEST_LEN], int64_t *size, skiff_error_t *err);
 
 /* The chain id of a layer whose parent has chain id PARENT (NULL for the
    first layer): sha256 of "PARENT DIFF_ID", or DIFF_ID itself.  */

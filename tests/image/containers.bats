@@ -529,3 +529,19 @@ SH
   [ "$status" -eq 2 ]
   simg rm -f busy
 }
+
+@test "a layer's diff id and size are recorded when it is first extracted, for images and ps -s" {
+  make_app_image
+  [ -z "$(ls -A "$STORE/layerinfo")" ]
+  simg create --name c app true
+  manifest=$(layout_manifest "$STORE/oci" docker.io/library/app:latest)
+  config=$STORE/oci/blobs/sha256/$(echo "$manifest" | jq -r '.config.digest | ltrimstr("sha256:")')
+  n=$(echo "$manifest" | jq '.layers | length')
+  [ "$n" -eq 2 ]
+  [ "$(ls "$STORE/layerinfo" | wc -l)" -eq "$n" ]
+  for ((i = 0; i < n; i++)); do
+    hex=$(echo "$manifest" | jq -r ".layers[$i].digest | ltrimstr(\"sha256:\")")
+    expected="$(jq -r ".rootfs.diff_ids[$i]" "$config") $(gzip -dc "$STORE/oci/blobs/sha256/$hex" | wc -c)"
+    [ "$(cat "$STORE/layerinfo/$hex")" = "$expected" ]
+  done
+}
