@@ -457,7 +457,8 @@ unmount_rootfs (struct image_container *c, skiff_error_t *err)
 
 /* The monitor of a detached container (see containers.h): runs the
    runtime, reports its exit status on REPORT, waits for the container's
-   process and writes its exit status.  Never returns.  */
+   process, writes its exit status and cleans up after it.  Never
+   returns.  */
 static _Noreturn void
 monitor_main (struct image_store *s, const char *rt, struct image_container *c, int log, int report)
 {
@@ -509,6 +510,10 @@ monitor_main (struct image_store *s, const char *rt, struct image_container *c, 
         = xasprintf ("%d %lld\n", WIFEXITED (ws) ? WEXITSTATUS (ws) : 128 + WTERMSIG (ws), (long long) time (NULL));
     write_file_atomic_at (dirfd, EXIT_FILE, line, strlen (line), 0600, NULL);
   }
+  /* As for any container that stops: the runtime's state and the mount
+     go (still under the lock, which whoever looks at C next waits for).  */
+  runtime_delete (s, rt, c, NULL);
+  unmount_rootfs (c, NULL);
   _exit (0);
 }
 

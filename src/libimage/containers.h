@@ -17,11 +17,11 @@
  * no exit status.  So a detached start double-forks a monitor, as podman
  * has conmon: a child subreaper that runs `RUNTIME run --detach`, inherits
  * the container's process when the runtime exits, waits for it, writes
- * "CODE TIME" to DIR/exit and exits.  It holds an exclusive flock on
- * DIR/monitor.lock while it lives.  The next command that finds the
- * container stopped (ps, start, stop, rm...) waits for that lock and copies
- * the status into the record; the runtime's state and the mount go, as for
- * any container, when it is stopped, started again or removed.  */
+ * "CODE TIME" to DIR/exit, deletes the runtime's state, unmounts merged/
+ * and exits.  It holds an exclusive flock on DIR/monitor.lock while it
+ * lives.  The next command that finds the container stopped (ps, start,
+ * stop, rm...) waits for that lock and copies the status into the
+ * record.  */
 #ifndef IMAGE_CONTAINERS_H
 #define IMAGE_CONTAINERS_H
 

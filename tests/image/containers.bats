@@ -431,10 +431,14 @@ wait_exited() {
   echo "$output"
   [[ "${lines[1]}" == d\ *"Exited (3) "*" ago"* ]]
   [ "$(simg ps -a --format json | jq '.[0].ExitCode')" -eq 3 ]
-  # The record keeps it; the monitor is gone (its lock is free).
-  dir=$STORE/containers/$(simg ps -a --format json | jq -r '.[0].Id')
+  # The record keeps it; the monitor is gone (its lock is free), and
+  # cleaned up after the container: no mount, no runtime state.
+  id=$(simg ps -a --format json | jq -r '.[0].Id')
+  dir=$STORE/containers/$id
   [ "$(jq .exitCode "$dir/container.json")" -eq 3 ]
   flock -n "$dir/monitor.lock" true
+  [ "$(mounted_overlays)" -eq 0 ]
+  [ ! -e "$STORE/runtime/$id" ]
 
   # Started again: this run's code, not the last one's.
   simg start d
