@@ -174,6 +174,9 @@ mounted_overlays() {
   run simg stop -t 5 busy
   [ "$status" -eq 0 ]
   grep -q "got USR1" "$STORE/containers/$(simg ps -a --format json | jq -r '.[0].Id')/ctr.log"
+  # Its trap's exit status, recorded by its monitor.
+  [ "$(simg ps -a --format json | jq '.[] | select(.Name == "busy") | .ExitCode')" -eq 0 ]
+  [[ "$(simg ps -a | grep ^busy)" == *"Exited (0) "* ]]
   [ "$(mounted_overlays)" -eq 1 ] # idle: created, still mounted
 
   run simg run -d --name still app 'while :; do sleep 1; done'
