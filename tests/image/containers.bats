@@ -521,7 +521,7 @@ SH
   [ "$a" -eq "$b" ]
   # Thawed: it writes on.
   a=$(stat -c %s "$WORK/vol/ticks")
-  sleep 0.3
+  for ((i = 0; i < 50; i++)); do [ "$(stat -c %s "$WORK/vol/ticks")" -gt "$a" ] && break; sleep 0.1; done
   [ "$(stat -c %s "$WORK/vol/ticks")" -gt "$a" ]
   [ "$(simg ps --format json | jq -r '.[0].State')" = running ]
   run simg run --rm -u root -w / snap:1 'cat /count'
