@@ -1,9 +1,12 @@
-/* skiff-image commit [-m MSG] [-c CHANGE]... [--compression gzip|zstd] NAME
-   [IMAGE-REF]: the container's changes as a new image (untagged, <none>,
-   without IMAGE-REF); prints its id.  */
+/* skiff-image commit [-m MSG] [-c CHANGE]... [--compression gzip|zstd]
+   [-p|--pause=false] NAME [IMAGE-REF]: the container's changes as a new
+   image (untagged, <none>, without IMAGE-REF); prints its id.  A running
+   container is paused while its upper directory is read (as podman does),
+   unless --pause=false.  */
 #include <config.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,6 +21,7 @@ struct commit_cli
 {
   struct image_commit_options o;
   size_t n_changes;
+  bool no_pause;
 };
 
 static int
@@ -34,6 +38,11 @@ commit_option (int opt, const char *arg, void *data, skiff_error_t *err)
       c->o.changes[c->n_changes++] = xstrdup (arg);
       c->o.changes[c->n_changes] = NULL;
       break;
+    case 'p':
+      if (arg && strcmp (arg, "true") != 0 && strcmp (arg, "false") != 0)
+        return image_usage_error (err, "commit", "--pause=`%s`: true or false", arg);
+      c->no_pause = arg && strcmp (arg, "false") == 0;
+      break;
     default:
       if (strcmp (arg, "zstd") != 0 && strcmp (arg, "gzip") != 0)
         return image_usage_error (err, "commit", "--compression `%s`: gzip or zstd", arg);
@@ -49,6 +58,7 @@ image_cmd_commit (struct image_cli *cli, int argc, char **argv, skiff_error_t *e
     { "message", required_argument, NULL, 'm' },
     { "change", required_argument, NULL, 'c' },
     { "compression", required_argument, NULL, 'Z' },
+    { "pause", optional_argument, NULL, 'p' },
     { NULL, 0, NULL, 0 },
   };
   cleanup_store struct image_store *s = NULL;
@@ -58,7 +68,7 @@ image_cmd_commit (struct image_cli *cli, int argc, char **argv, skiff_error_t *e
   char id[IMAGE_DIGEST_LEN];
   int first, ret = 0;
 
-  first = image_parse_options (argc, argv, "m:c:", longopts, commit_option, &cc, err);
+  first = image_parse_options (argc, argv, "m:c:p", longopts, commit_option, &cc, err);
   if (first <= 0)
     ret = first;
   else if (argc - first != 1 && argc - first != 2)
@@ -75,9 +85,26 @@ image_cmd_commit (struct image_cli *cli, int argc, char **argv, skiff_error_t *e
     }
   if (first > 0 && ret == 0)
     {
+      bool paused = false;
       cc.o.ref_name = ref_name;
       if (image_store_open (cli->root, &s, err) < 0 || image_container_find (s, argv[first], &c, err) < 0
-          || image_container_commit (s, c, &cc.o, id, err) < 0)
+          || (!cc.no_pause && image_container_pause (s, cli->runtime, c, &paused, err) < 0))
+        ret = -1;
+      else
+        {
+          ret = image_container_commit (s, c, &cc.o, id, err);
+          /* Thawed whether the commit worked or not.  */
+          if (paused)
+            {
+              skiff_error_t resume_err = NULL;
+              if (image_container_resume (s, cli->runtime, c, ret < 0 ? &resume_err : err) < 0)
+                ret = -1;
+              if (resume_err)
+                fprintf (stderr, "skiff-image: warning: %s\n", resume_err->msg);
+              skiff_error_free (&resume_err);
+            }
+        }
+      if (ret < 0)
         ret = skiff_error_wrap (err, "commit");
       else
         printf ("%s\n", id + 7);

@@ -53,7 +53,7 @@ typedef int (*image_command_fn) (struct image_cli *cli, int argc, char **argv, s
   X (rm, "remove containers", "[-f|--force] NAME...")                                        \
   X (diff, "list what a container added (A), changed (C) and deleted (D)", "NAME")          \
   X (commit, "write a container's changes as a new image (prints its id)",                   \
-     "[-m MSG] [-c CHANGE]... [--compression gzip|zstd] NAME [IMAGE-REF]")                   \
+     "[-m MSG] [-c CHANGE]... [--compression gzip|zstd] [--pause=false] NAME [IMAGE-REF]")    \
   X (container, "manage containers: `container prune` removes stopped ones", "prune")        \
   X (fsck, "verify every blob and that the images' blobs exist", "")
 

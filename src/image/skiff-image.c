@@ -47,8 +47,13 @@ print_help (FILE *out)
   fprintf (out, "Usage: skiff-image [global options] COMMAND [options] [args]\n\n"
                 "skiff-image keeps OCI images in a store (an OCI image layout) for skiff.\n\n"
                 "Commands:\n");
+  /* The summaries start in one column, after the longest name.  */
+  int width = 0;
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-    fprintf (out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+    if ((int) strlen (commands[i].name) > width)
+      width = (int) strlen (commands[i].name);
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    fprintf (out, "  %-*s %s\n", width, commands[i].name, commands[i].summary);
   fprintf (out, "\nGlobal options:\n"
                 "  --root DIR       the store (default /var/lib/skiff, or\n"
                 "                   $XDG_DATA_HOME/skiff when not root)\n"

@@ -23,6 +23,7 @@
 
 struct layer_writer
 {
+  const struct image_container *c;
   struct image_blob_writer *blob;
   struct image_digester *diff; /* of the uncompressed tar */
   struct archive *compressed;  /* raw format + gzip/zstd, into BLOB */
@@ -161,6 +162,8 @@ walk (struct layer_writer *lw, const char *upper, const char *rel, skiff_error_t
 
       if (lstat (full, &st) < 0)
         return skiff_error_sys (err, "stat `%s`", full);
+      if (lw->c && image_container_runtime_made (lw->c, upper, r))
+        continue;
       if (S_ISCHR (st.st_mode) && st.st_rdev == makedev (0, 0))
         {
           cleanup_free char *wh = *rel ? xasprintf ("%s/.wh.%s", rel, names[i]) : xasprintf (".wh.%s", names[i]);
@@ -225,7 +228,7 @@ image_upper_write_layer (struct image_store *s, const struct image_container *c,
                          char digest[IMAGE_DIGEST_LEN], char diff_id[IMAGE_DIGEST_LEN], int64_t *size,
                          skiff_error_t *err)
 {
-  struct layer_writer lw = { .err = err };
+  struct layer_writer lw = { .c = c, .err = err };
   struct archive_entry *raw = NULL;
   int ret = -1;
 

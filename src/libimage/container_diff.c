@@ -64,6 +64,7 @@ in_image (char *const *lowers, const char *path)
 
 struct walk
 {
+  const struct image_container *c;
   char *const *lowers;
   struct image_change *v;
   size_t n;
@@ -97,6 +98,8 @@ walk_dir (struct walk *w, const char *upper, const char *rel, skiff_error_t *err
       full = xasprintf ("%s/%s", upper, r);
       if (lstat (full, &st) < 0)
         return skiff_error_sys (err, "stat `%s`", full);
+      if (image_container_runtime_made (w->c, upper, r))
+        continue;
       if (is_whiteout (&st))
         {
           add (w, 'D', r);
@@ -122,14 +125,15 @@ image_container_changes (const struct image_container *c, struct image_change **
                          skiff_error_t *err)
 {
   cleanup_free char *upper = xasprintf ("%s/upper", c->dir);
-  struct walk w = { .lowers = c->lowers };
+  struct walk w = { .c = c, .lowers = c->lowers };
 
   if (walk_dir (&w, upper, "", err) < 0)
     {
       image_changes_free (w.v, w.n);
       return skiff_error_wrap (err, "container %s", c->name);
     }
-  qsort (w.v, w.n, sizeof *w.v, cmp_path);
+  if (w.n > 0) /* no changes: no array at all */
+    qsort (w.v, w.n, sizeof *w.v, cmp_path);
   *out = w.v;
   *n = w.n;
   return 0;

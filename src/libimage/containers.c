@@ -8,7 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,6 +26,9 @@
 #include "utils.h"
 
 #define RECORD "container.json"
+/* Written by a detached container's monitor (see containers.h).  */
+#define EXIT_FILE "exit"
+#define MONITOR_LOCK "monitor.lock"
 
 void
 image_container_free (struct image_container *c)
@@ -34,6 +41,7 @@ image_container_free (struct image_container *c)
   free (c->image_name);
   strv_free (c->command);
   strv_free (c->lowers);
+  strv_free (c->mount_points);
   free (c->stop_signal);
   free (c->dir);
   free (c);
@@ -108,6 +116,7 @@ container_save (const struct image_container *c, skiff_error_t *err)
   KV ("imageName", c->image_name);
   gen_strv (g, "command", c->command);
   gen_strv (g, "lowers", c->lowers);
+  gen_strv (g, "mountPoints", c->mount_points);
   KV ("stopSignal", c->stop_signal);
   KI ("created", c->created);
   KI ("started", c->started);
@@ -177,6 +186,7 @@ container_load (struct image_store *s, const char *id, struct image_container **
   c->image_name = tree_str (root, "imageName");
   c->command = tree_strv (root, "command");
   c->lowers = tree_strv (root, "lowers");
+  c->mount_points = tree_strv (root, "mountPoints");
   c->stop_signal = tree_str (root, "stopSignal");
   c->created = tree_int (root, "created");
   c->started = tree_int (root, "started");
@@ -302,32 +312,117 @@ runtime (struct image_store *s, const char *rt, char *const *args, int in, int o
   return image_runtime_run (rt, argv, in, out, errfd, output, status, err);
 }
 
-int
-image_container_state (struct image_store *s, const char *rt, const struct image_container *c,
-                       enum image_container_state *state, skiff_error_t *err)
+/* The exit status a detached container's monitor wrote, into C's record,
+   once C is seen stopped.  The monitor holds its lock until it has written
+   it, which is at most a moment after the process is gone.  */
+static int
+collect_exit (struct image_container *c, skiff_error_t *err)
+{
+  cleanup_close int dirfd = -1, lock = -1;
+  cleanup_free char *data = NULL;
+  long long finished;
+  int code, i;
+
+  if (!c->started || c->finished)
+    return 0;
+  dirfd = open (c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd >= 0)
+    lock = openat (dirfd, MONITOR_LOCK, O_RDONLY | O_CLOEXEC);
+  /* No monitor: started attached, or removed meanwhile.  */
+  if (lock < 0)
+    return 0;
+  for (i = 0; i < 50 && flock (lock, LOCK_SH | LOCK_NB) < 0; i++)
+    {
+      struct timespec tick = { 0, 100 * 1000 * 1000 };
+      if (errno != EWOULDBLOCK && errno != EINTR)
+        return skiff_error_sys (err, "container %s: flock `%s`", c->name, MONITOR_LOCK);
+      nanosleep (&tick, NULL);
+    }
+  /* A monitor that cannot say (it was killed, or the process was not its
+     child) leaves the status unknown.  */
+  if (i == 50 || read_file_at (dirfd, EXIT_FILE, &data, NULL, NULL) < 0
+      || sscanf (data, "%d %lld", &code, &finished) != 2)
+    return 0;
+  c->exit_code = code;
+  c->finished = finished;
+  return container_save (c, err);
+}
+
+/* The runtime's status of C ("created", "running", "paused", "stopped"),
+   or NULL when the runtime does not know C.  */
+static int
+runtime_status (struct image_store *s, const char *rt, const struct image_container *c, char **out,
+                skiff_error_t *err)
 {
   char *args[] = { (char *) "state", c->id, NULL };
-  cleanup_free char *out = NULL;
+  cleanup_free char *json = NULL;
   oci_state *st;
   char *perr = NULL;
   int status;
 
-  if (runtime (s, rt, args, -1, -1, -1, &out, &status, err) < 0)
+  *out = NULL;
+  if (runtime (s, rt, args, -1, -1, -1, &json, &status, err) < 0)
     return -1;
-  /* Unknown to the runtime: never started, or done and deleted.  */
   if (status != 0)
-    {
-      *state = c->started ? IMAGE_CONTAINER_EXITED : IMAGE_CONTAINER_CREATED;
-      return 0;
-    }
-  st = oci_state_parse_data (out, strlen (out), "state", &perr);
+    return 0;
+  st = oci_state_parse_data (json, strlen (json), "state", &perr);
   free (perr);
   if (st == NULL)
     return skiff_error_plain (err, EINVAL, "container %s: the runtime's state does not parse", c->name);
-  *state = strcmp (st->status, "running") == 0 || strcmp (st->status, "paused") == 0 ? IMAGE_CONTAINER_RUNNING
-           : strcmp (st->status, "stopped") == 0                                     ? IMAGE_CONTAINER_EXITED
-                                                                                     : IMAGE_CONTAINER_CREATED;
+  *out = xstrdup (st->status);
   oci_state_free (st);
+  return 0;
+}
+
+int
+image_container_state (struct image_store *s, const char *rt, struct image_container *c,
+                       enum image_container_state *state, skiff_error_t *err)
+{
+  cleanup_free char *status = NULL;
+
+  if (runtime_status (s, rt, c, &status, err) < 0)
+    return -1;
+  /* Unknown to the runtime: never started, or done and deleted.  */
+  if (status == NULL)
+    *state = c->started ? IMAGE_CONTAINER_EXITED : IMAGE_CONTAINER_CREATED;
+  else
+    *state = strcmp (status, "running") == 0 || strcmp (status, "paused") == 0 ? IMAGE_CONTAINER_RUNNING
+             : strcmp (status, "stopped") == 0                                 ? IMAGE_CONTAINER_EXITED
+                                                                               : IMAGE_CONTAINER_CREATED;
+  return *state == IMAGE_CONTAINER_EXITED ? collect_exit (c, err) : 0;
+}
+
+int
+image_container_pause (struct image_store *s, const char *rt, struct image_container *c, bool *paused,
+                       skiff_error_t *err)
+{
+  char *args[] = { (char *) "pause", c->id, NULL };
+  cleanup_free char *status = NULL;
+  int code;
+
+  *paused = false;
+  if (runtime_status (s, rt, c, &status, err) < 0)
+    return -1;
+  if (status == NULL || strcmp (status, "running") != 0)
+    return 0;
+  if (runtime (s, rt, args, -1, -1, 2, NULL, &code, err) < 0)
+    return -1;
+  if (code != 0)
+    return skiff_error_plain (err, EIO, "container %s: `%s pause` failed (exit status %d)", c->name, rt, code);
+  *paused = true;
+  return 0;
+}
+
+int
+image_container_resume (struct image_store *s, const char *rt, struct image_container *c, skiff_error_t *err)
+{
+  char *args[] = { (char *) "resume", c->id, NULL };
+  int code;
+
+  if (runtime (s, rt, args, -1, -1, 2, NULL, &code, err) < 0)
+    return -1;
+  if (code != 0)
+    return skiff_error_plain (err, EIO, "container %s: `%s resume` failed (exit status %d)", c->name, rt, code);
   return 0;
 }
 
@@ -360,12 +455,121 @@ unmount_rootfs (struct image_container *c, skiff_error_t *err)
   return 0;
 }
 
+/* The monitor of a detached container (see containers.h): runs the
+   runtime, reports its exit status on REPORT, waits for the container's
+   process, writes its exit status and cleans up after it.  Never
+   returns.  */
+static _Noreturn void
+monitor_main (struct image_store *s, const char *rt, struct image_container *c, int log, int report)
+{
+  cleanup_free char *pidfile = sub (c, "pid");
+  char *args[] = { (char *) "run", (char *) "--detach", (char *) "--pid-file", pidfile, (char *) "--bundle", c->dir,
+                   c->id, NULL };
+  cleanup_close int dirfd = -1, lock = -1;
+  cleanup_free char *pidtext = NULL;
+  skiff_error_t e = NULL;
+  int devnull, status = -1, ws;
+  pid_t pid, cpid;
+
+  /* Nothing of the caller's stays open: whoever reads its output would
+     wait for the container's end.  */
+  devnull = open ("/dev/null", O_RDWR | O_CLOEXEC);
+  if (devnull < 0 || dup2 (devnull, 0) < 0 || dup2 (log, 1) < 0 || dup2 (log, 2) < 0
+      || close_fds_from (3, &report, 1, NULL) < 0)
+    _exit (1);
+  dirfd = open (c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd >= 0)
+    lock = openat (dirfd, MONITOR_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  /* The container's process comes to us when the runtime exits.  */
+  if (lock < 0 || flock (lock, LOCK_EX) < 0 || prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+    _exit (1);
+  if (runtime (s, rt, args, -1, 1, 2, NULL, &status, &e) < 0)
+    {
+      fprintf (stderr, "skiff-image: %s\n", e->msg);
+      skiff_error_free (&e);
+      status = -1;
+    }
+  if (write_all (report, &status, sizeof status) != (ssize_t) sizeof status || status != 0)
+    _exit (0);
+  close (report);
+
+  if (read_file_at (dirfd, "pid", &pidtext, NULL, NULL) < 0 || (cpid = (pid_t) atoi (pidtext)) <= 0)
+    _exit (0);
+  for (;;)
+    {
+      pid = waitpid (-1, &ws, 0);
+      if (pid < 0 && errno == EINTR)
+        continue;
+      if (pid < 0)
+        _exit (0); /* not our child: its status is not ours to know */
+      if (pid == cpid)
+        break;
+    }
+  {
+    cleanup_free char *line
+        = xasprintf ("%d %lld\n", WIFEXITED (ws) ? WEXITSTATUS (ws) : 128 + WTERMSIG (ws), (long long) time (NULL));
+    write_file_atomic_at (dirfd, EXIT_FILE, line, strlen (line), 0600, NULL);
+  }
+  /* As for any container that stops: the runtime's state and the mount
+     go (still under the lock, which whoever looks at C next waits for).  */
+  runtime_delete (s, rt, c, NULL);
+  unmount_rootfs (c, NULL);
+  _exit (0);
+}
+
+/* Starts C detached through its monitor; *EXIT_CODE is 0.  */
+static int
+start_detached (struct image_store *s, const char *rt, struct image_container *c, int *exit_code,
+                skiff_error_t *err)
+{
+  cleanup_free char *logpath = sub (c, "ctr.log");
+  cleanup_close int log = -1, rd = -1, wr = -1;
+  int pfd[2], status, ws;
+  pid_t pid;
+
+  log = open (logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (log < 0)
+    return skiff_error_sys (err, "container %s: open `%s`", c->name, logpath);
+  if (pipe2 (pfd, O_CLOEXEC) < 0)
+    return skiff_error_sys (err, "container %s: pipe", c->name);
+  rd = pfd[0];
+  wr = pfd[1];
+  /* Twice: the monitor is no child of ours, and in a session of its own,
+     away from our terminal's signals.  */
+  pid = fork ();
+  if (pid < 0)
+    return skiff_error_sys (err, "container %s: fork", c->name);
+  if (pid == 0)
+    {
+      pid_t m;
+      if (setsid () < 0 || (m = fork ()) < 0)
+        _exit (1);
+      if (m > 0)
+        _exit (0);
+      monitor_main (s, rt, c, log, wr);
+    }
+  close_fd (&wr);
+  while (waitpid (pid, &ws, 0) < 0)
+    if (errno != EINTR)
+      return skiff_error_sys (err, "container %s: wait for its monitor", c->name);
+  if (read_all (rd, &status, sizeof status) != (ssize_t) sizeof status)
+    return skiff_error_plain (err, EIO, "container %s: its monitor did not start (see `%s`)", c->name, logpath);
+  if (status != 0)
+    {
+      runtime_delete (s, rt, c, NULL);
+      unmount_rootfs (c, NULL);
+      return skiff_error_plain (err, EIO, "container %s: `%s run --detach` failed (exit status %d; see `%s`)",
+                                c->name, rt, status, logpath);
+    }
+  *exit_code = 0;
+  return 0;
+}
+
 int
 image_container_start (struct image_store *s, const char *rt, struct image_container *c, bool attach,
                        bool interactive, int *exit_code, skiff_error_t *err)
 {
   enum image_container_state state;
-  cleanup_close int log = -1;
   int status;
 
   if (image_container_state (s, rt, c, &state, err) < 0)
@@ -374,6 +578,12 @@ image_container_start (struct image_store *s, const char *rt, struct image_conta
     return skiff_error_plain (err, EBUSY, "container %s is already running", c->name);
   if (runtime_delete (s, rt, c, err) < 0 || mount_rootfs (c, err) < 0)
     return -1;
+  /* The last run's status must not pass for this one's.  */
+  {
+    cleanup_free char *exit_file = sub (c, EXIT_FILE);
+    if (unlink (exit_file) < 0 && errno != ENOENT)
+      return skiff_error_sys (err, "container %s: remove `%s`", c->name, exit_file);
+  }
   c->started = time (NULL);
   c->finished = 0;
   c->exit_code = -1;
@@ -393,26 +603,7 @@ image_container_start (struct image_store *s, const char *rt, struct image_conta
       return unmount_rootfs (c, err);
     }
 
-  {
-    char *args[] = { (char *) "run", (char *) "--detach", (char *) "--bundle", c->dir, c->id, NULL };
-    cleanup_free char *logpath = sub (c, "ctr.log");
-    log = open (logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    if (log < 0)
-      return skiff_error_sys (err, "container %s: open `%s`", c->name, logpath);
-    /* The container keeps the runtime's stdio: none of it may be ours,
-       or whoever reads our output would wait for the container's end.  */
-    if (runtime (s, rt, args, -1, log, log, NULL, &status, err) < 0)
-      return -1;
-    if (status != 0)
-      {
-        runtime_delete (s, rt, c, NULL);
-        unmount_rootfs (c, NULL);
-        return skiff_error_plain (err, EIO, "container %s: `%s run --detach` failed (exit status %d; see `%s`)",
-                                  c->name, rt, status, logpath);
-      }
-    *exit_code = 0;
-  }
-  return 0;
+  return start_detached (s, rt, c, exit_code, err);
 }
 
 int
@@ -571,6 +762,100 @@ oci_config_freep (oci_config **c)
   oci_config_free (*c);
 }
 
+static void
+add_mount_point (struct image_container *c, const char *rel)
+{
+  size_t n = strv_len (c->mount_points);
+  for (size_t i = 0; i < n; i++)
+    if (strcmp (c->mount_points[i], rel) == 0)
+      return;
+  c->mount_points = xrealloc (c->mount_points, (n + 2) * sizeof *c->mount_points);
+  c->mount_points[n] = xstrdup (rel);
+  c->mount_points[n + 1] = NULL;
+}
+
+static int
+cmp_len (const void *a, const void *b)
+{
+  size_t x = strlen (*(char *const *) a), y = strlen (*(char *const *) b);
+  return (x > y) - (x < y);
+}
+
+/* Notes the mount destinations of CFG, and their parents, that the image
+   (ROOTFD: the overlay, nothing written yet) lacks: the runtime will make
+   them.  Nothing is noted through a symlink (the runtime follows it: what
+   it makes there stays visible).  */
+static void
+record_mount_points (struct image_container *c, const oci_config *cfg, int rootfd)
+{
+  strv_free (c->mount_points);
+  c->mount_points = xmalloc0 (sizeof *c->mount_points);
+  for (size_t i = 0; i < cfg->mounts_len; i++)
+    {
+      const char *dst = cfg->mounts[i]->destination;
+      cleanup_free char *path = xstrdup (dst + strspn (dst, "/"));
+      bool missing = false;
+      for (char *p = path;;)
+        {
+          char *slash = strchr (p, '/');
+          struct stat st;
+          if (slash)
+            *slash = '\0';
+          if (*p && !missing)
+            {
+              if (fstatat (rootfd, path, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                {
+                  if (errno != ENOENT)
+                    break;
+                  missing = true;
+                }
+              else if (!S_ISDIR (st.st_mode))
+                break;
+            }
+          if (*p && missing)
+            add_mount_point (c, path);
+          if (slash == NULL)
+            break;
+          *slash = '/';
+          p = slash + 1;
+        }
+    }
+  qsort (c->mount_points, strv_len (c->mount_points), sizeof *c->mount_points, cmp_len);
+}
+
+bool
+image_container_runtime_made (const struct image_container *c, const char *upper, const char *rel)
+{
+  cleanup_free char *full = xasprintf ("%s/%s", upper, rel);
+  cleanup_dir DIR *d = NULL;
+  struct dirent *de;
+  struct stat st;
+  char opq[2];
+  bool listed = false;
+
+  for (size_t i = 0; c->mount_points && c->mount_points[i] && !listed; i++)
+    listed = strcmp (c->mount_points[i], rel) == 0;
+  if (!listed || lstat (full, &st) < 0)
+    return false;
+  if (S_ISREG (st.st_mode))
+    return st.st_size == 0;
+  if (!S_ISDIR (st.st_mode) || lgetxattr (full, "trusted.overlay.opaque", opq, sizeof opq) == 1)
+    return false;
+  d = opendir (full);
+  if (d == NULL)
+    return false;
+  while ((de = readdir (d)) != NULL)
+    {
+      cleanup_free char *child = NULL;
+      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
+        continue;
+      child = xasprintf ("%s/%s", rel, de->d_name);
+      if (!image_container_runtime_made (c, upper, child))
+        return false;
+    }
+  return true;
+}
+
 /* The bundle: `skiff spec`, the image config and O applied, root at
    merged/.  */
 static int
@@ -591,6 +876,7 @@ write_bundle (struct image_container *c, const char *rt, const oci_image_config 
     return skiff_error_sys (err, "open `%s`", merged);
   if (image_runconfig_apply (cfg, img, rootfd, &opts, err) < 0)
     return -1;
+  record_mount_points (c, cfg, rootfd);
   free (cfg->root->path);
   cfg->root->path = xstrdup ("merged");
   c->command = xmalloc0 ((cfg->process->args_len + 1) * sizeof *c->command);

@@ -10,7 +10,18 @@
  *
  * The `skiff` runtime runs it, with its state under ROOT/runtime and the
  * command line podman would use, so the runtime stays the one thing that
- * creates namespaces and cgroups.  */
+ * creates namespaces and cgroups.
+ *
+ * A detached container's process outlives every skiff-image command and
+ * the runtime (which exits once it has started it), and the runtime keeps
+ * no exit status.  So a detached start double-forks a monitor, as podman
+ * has conmon: a child subreaper that runs `RUNTIME run --detach`, inherits
+ * the container's process when the runtime exits, waits for it, writes
+ * "CODE TIME" to DIR/exit, deletes the runtime's state, unmounts merged/
+ * and exits.  It holds an exclusive flock on DIR/monitor.lock while it
+ * lives.  The next command that finds the container stopped (ps, start,
+ * stop, rm...) waits for that lock and copies the status into the
+ * record.  */
 #ifndef IMAGE_CONTAINERS_H
 #define IMAGE_CONTAINERS_H
 
@@ -29,6 +40,8 @@ struct image_container
   char *image_name; /* as the user named it */
   char **command;   /* the process's args */
   char **lowers;    /* layer directories, lowest first */
+  char **mount_points; /* relative paths the runtime creates to mount on
+                          (the image lacks them), shortest first */
   char *stop_signal;
   int64_t created, started, finished;
   int exit_code; /* of the last run; -1: unknown */
@@ -58,7 +71,9 @@ enum image_container_state
   IMAGE_CONTAINER_RUNNING,
   IMAGE_CONTAINER_EXITED,
 };
-int image_container_state (struct image_store *s, const char *runtime, const struct image_container *c,
+/* The runtime's view of C; for an exited one, the exit status its monitor
+   recorded is copied into C and its record.  */
+int image_container_state (struct image_store *s, const char *runtime, struct image_container *c,
                            enum image_container_state *state, skiff_error_t *err);
 
 /* Starts C.  ATTACH: in the foreground with this process's stdout and
@@ -73,12 +88,26 @@ int image_container_kill (struct image_store *s, const char *runtime, struct ima
    TIMEOUT seconds, then the runtime's state and the mount go.  */
 int image_container_stop (struct image_store *s, const char *runtime, struct image_container *c, int timeout,
                           skiff_error_t *err);
+/* Freezes C's processes (`RUNTIME pause`) when it runs; *PAUSED says
+   whether it did (a container paused already is left as it is).  */
+int image_container_pause (struct image_store *s, const char *runtime, struct image_container *c, bool *paused,
+                           skiff_error_t *err);
+/* `RUNTIME resume`: thaws what image_container_pause froze.  */
+int image_container_resume (struct image_store *s, const char *runtime, struct image_container *c,
+                            skiff_error_t *err);
 /* Removes C; a running container only with FORCE (killed first).  */
 int image_container_remove (struct image_store *s, const char *runtime, struct image_container *c, bool force,
                             skiff_error_t *err);
 
 /* The runtime's --root: ROOT/runtime.  */
 char *image_runtime_root (struct image_store *s);
+
+/* Whether REL (relative to the root, no leading slash) in C's upper
+   directory UPPER is only what the runtime made to mount on: one of
+   C->mount_points, there as an empty file or as a directory that holds
+   nothing else.  diff and commit skip it, as podman does, so that an image
+   without /proc does not get one from its container.  */
+bool image_container_runtime_made (const struct image_container *c, const char *upper, const char *rel);
 
 /* Bytes in C's upper directory (what it wrote).  */
 int64_t image_container_upper_size (const struct image_container *c);

@@ -21,3 +21,10 @@ src_libimage_libimage_a_SOURCES += \
 	src/libimage/container_commit.c src/libimage/container_commit.h
 skiff_image_SOURCES += \
 	src/image/commit.c
+
+# Runs by hand (not part of `make check`): container start (time, memory),
+# disk per container and commit against podman; wants a build without
+# --enable-sanitizers.
+bench-images: skiff$(EXEEXT) skiff-image$(EXEEXT)
+	$(srcdir)/contrib/bench-images.sh $(abs_top_builddir)/skiff-image
+.PHONY: bench-images

@@ -169,6 +169,7 @@ struct extract
   struct archive *uncompressed; /* the decompressed stream */
   struct archive *tar;          /* the tar read from it */
   struct image_digester *digester;
+  int64_t size; /* uncompressed bytes read */
   char buf[128 * 1024];
 };
 
@@ -586,6 +587,7 @@ read_uncompressed (struct archive *a, void *data, const void **buf)
       return -1;
     }
   image_digester_update (x->digester, x->buf, (size_t) n);
+  x->size += n;
   *buf = x->buf;
   return n;
 }
@@ -626,14 +628,13 @@ extract_entries (struct extract *x, struct archive *tar, skiff_error_t *err)
 
 static int
 extract_layer (int blob_fd, int dirfd, enum image_layer_mode mode, const char *diff_id, bool chown, uid_t uid,
-               gid_t gid, const char *name, skiff_error_t *err)
+               gid_t gid, const char *name, char got[IMAGE_DIGEST_LEN], int64_t *size, skiff_error_t *err)
 {
   cleanup_archive struct archive *outer = NULL;
   cleanup_archive struct archive *tar = NULL;
   cleanup_digester struct image_digester *digester = image_digester_new ();
   cleanup_free struct extract *x = xmalloc0 (sizeof *x);
   struct archive_entry *raw;
-  char got[IMAGE_DIGEST_LEN];
   int ret = 0;
   const char *what = mode == IMAGE_LAYER_PLAIN ? "archive" : "layer";
 
@@ -674,8 +675,10 @@ extract_layer (int blob_fd, int dirfd, enum image_layer_mode mode, const char *d
       if (n == 0)
         break;
       image_digester_update (digester, x->buf, (size_t) n);
+      x->size += n;
     }
   image_digester_final (digester, got);
+  *size = x->size;
   if (diff_id && strcmp (got, diff_id) != 0)
     return skiff_error_plain (err, EIO, "%s %s: uncompressed content has digest %s, the config says %s", what,
                               name, got, diff_id);
@@ -683,15 +686,26 @@ extract_layer (int blob_fd, int dirfd, enum image_layer_mode mode, const char *d
 }
 
 int
+image_layer_extract_info (int blob_fd, int dirfd, enum image_layer_mode mode, const char *diff_id,
+                          const char *name, char got[IMAGE_DIGEST_LEN], int64_t *size, skiff_error_t *err)
+{
+  return extract_layer (blob_fd, dirfd, mode, diff_id, false, 0, 0, name, got, size, err);
+}
+
+int
 image_layer_extract (int blob_fd, int dirfd, enum image_layer_mode mode, const char *diff_id, const char *name,
                      skiff_error_t *err)
 {
-  return extract_layer (blob_fd, dirfd, mode, diff_id, false, 0, 0, name, err);
+  char got[IMAGE_DIGEST_LEN];
+  int64_t size;
+  return extract_layer (blob_fd, dirfd, mode, diff_id, false, 0, 0, name, got, &size, err);
 }
 
 int
 image_layer_extract_as (int blob_fd, int dirfd, enum image_layer_mode mode, bool chown, uid_t uid, gid_t gid,
                         const char *name, skiff_error_t *err)
 {
-  return extract_layer (blob_fd, dirfd, mode, NULL, chown, uid, gid, name, err);
+  char got[IMAGE_DIGEST_LEN];
+  int64_t size;
+  return extract_layer (blob_fd, dirfd, mode, NULL, chown, uid, gid, name, got, &size, err);
 }

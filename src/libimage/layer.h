@@ -12,6 +12,7 @@
 #define IMAGE_LAYER_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "digest.h"
@@ -37,6 +38,10 @@ enum image_layer_mode
    digest) prefixes errors.  */
 int image_layer_extract (int blob_fd, int dirfd, enum image_layer_mode mode, const char *diff_id,
                          const char *name, skiff_error_t *err);
+/* The same, and the digest (diff id) and size of the uncompressed tar in
+   GOT and *SIZE.  */
+int image_layer_extract_info (int blob_fd, int dirfd, enum image_layer_mode mode, const char *diff_id,
+                              const char *name, char got[IMAGE_DIGEST_LEN], int64_t *size, skiff_error_t *err);
 
 /* The same without a diff id; when CHOWN, every entry is owned by
    UID:GID instead of the archive's owners.  */

@@ -13,6 +13,7 @@
 
 #include "containers.h"
 #include "layer.h"
+#include "layerinfo.h"
 #include "utils.h"
 
 /* A manifest's layers and the config's diff ids must pair up.  */
@@ -35,9 +36,16 @@ extract_blob (struct image_store *s, const oci_image_descriptor *layer, const ch
               enum image_layer_mode mode, skiff_error_t *err)
 {
   cleanup_close int blob = -1;
-  if (image_store_open_blob (s, layer->digest, &blob, err) < 0)
+  cleanup_error skiff_error_t ignored = NULL;
+  char got[IMAGE_DIGEST_LEN];
+  int64_t size;
+  if (image_store_open_blob (s, layer->digest, &blob, err) < 0
+      || image_layer_extract_info (blob, dirfd, mode, diff_id, layer->digest, got, &size, err) < 0)
     return -1;
-  return image_layer_extract (blob, dirfd, mode, diff_id, layer->digest, err);
+  /* What the extraction learnt spares `images` and `ps -s` decompressing
+     the layer again; a cache, so a failure to write it is no error.  */
+  image_store_record_layer (s, layer->digest, got, size, &ignored);
+  return 0;
 }
 
 /* Extracts LAYER into LAYERS_FD/HEX unless it is there.  */

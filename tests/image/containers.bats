@@ -174,6 +174,9 @@ mounted_overlays() {
   run simg stop -t 5 busy
   [ "$status" -eq 0 ]
   grep -q "got USR1" "$STORE/containers/$(simg ps -a --format json | jq -r '.[0].Id')/ctr.log"
+  # Its trap's exit status, recorded by its monitor.
+  [ "$(simg ps -a --format json | jq '.[] | select(.Name == "busy") | .ExitCode')" -eq 0 ]
+  [[ "$(simg ps -a | grep ^busy)" == *"Exited (0) "* ]]
   [ "$(mounted_overlays)" -eq 1 ] # idle: created, still mounted
 
   run simg run -d --name still app 'while :; do sleep 1; done'
@@ -363,4 +366,191 @@ mounted_overlays() {
   [[ "$output" == *"/l60"* ]]
   [ "${lines[-1]}" = "layer 120" ]
   [ "$(ls "$STORE/layers" | wc -l)" -eq 120 ]
+}
+
+# pty_run PROGRAM ARGS...: runs PROGRAM on a new pseudo-terminal, types
+# one line into it, prints what it wrote (\r\n as \n), exits with its status.
+pty_run() {
+  python3 - "$@" <<'PY'
+import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+os.write(fd, b"typed\n")
+out = b""
+while True:
+    try:
+        d = os.read(fd, 4096)
+    except OSError:  # EIO: the last writer closed the terminal
+        break
+    if not d:
+        break
+    out += d
+_, st = os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors="replace").replace("\r\n", "\n"))
+sys.exit(os.waitstatus_to_exitcode(st))
+PY
+}
+
+@test "run -t gives the process a terminal, -i passes stdin" {
+  make_app_image
+  # Without -i the process reads nothing; with it, what we pipe.
+  out=$(echo piped | simg run --rm -u root app 'read l; echo "got:$l"; [ -t 0 ] || echo notty')
+  [ "$out" = "got:
+notty" ]
+  out=$(echo piped | simg run --rm -i -u root app 'read l; echo "got:$l"; [ -t 0 ] || echo notty')
+  [ "$out" = "got:piped
+notty" ]
+  # -t -i: stdin, stdout and stderr are the container's terminal, a pts
+  # of its own devpts, and a line typed on ours reaches the process.
+  run pty_run "$SKIFF_IMAGE" --root "$STORE" run --rm -t -i -u root app \
+    '[ -t 0 ] && [ -t 1 ] && [ -t 2 ] && echo tty:$(tty); grep " /dev/pts " /proc/self/mountinfo | wc -l; read l; echo "got:$l"'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"tty:/dev/pts/"* ]]
+  [[ "$output" == *$'\n1\n'* ]]
+  [[ "$output" == *"got:typed"* ]]
+}
+
+# wait_exited NAME: until ps -a says NAME exited (10 s at most).
+wait_exited() {
+  local i
+  for ((i = 0; i < 100; i++)); do
+    [ "$(simg ps -a --format json | jq -r --arg n "$1" '.[] | select(.Name == $n) | .State')" = exited ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+@test "ps -a shows the exit code of a detached container, recorded by its monitor" {
+  make_app_image
+  # The command substitution returns at once: the monitor holds none of
+  # our output.  Each run exits with a code of its own.
+  name=$(timeout 10 "$SKIFF_IMAGE" --root "$STORE" run -d --name d -u root app \
+    'n=$(cat /runs 2>/dev/null || echo 0); echo $((n + 1)) >/runs; sleep 0.5; [ $n -lt 2 ] || sleep 100; exit $((n + 3))')
+  [ "$name" = d ]
+  wait_exited d
+  run simg ps -a
+  echo "$output"
+  [[ "${lines[1]}" == d\ *"Exited (3) "*" ago"* ]]
+  [ "$(simg ps -a --format json | jq '.[0].ExitCode')" -eq 3 ]
+  # The record keeps it; the monitor is gone (its lock is free), and
+  # cleaned up after the container: no mount, no runtime state.
+  id=$(simg ps -a --format json | jq -r '.[0].Id')
+  dir=$STORE/containers/$id
+  [ "$(jq .exitCode "$dir/container.json")" -eq 3 ]
+  flock -n "$dir/monitor.lock" true
+  [ "$(mounted_overlays)" -eq 0 ]
+  [ ! -e "$STORE/runtime/$id" ]
+
+  # Started again: this run's code, not the last one's.
+  simg start d
+  wait_exited d
+  [ "$(simg ps -a --format json | jq '.[0].ExitCode')" -eq 4 ]
+
+  # Killed by a signal (this run sleeps): 128 + its number, as a shell
+  # reports it.
+  simg start d
+  simg kill -s KILL d
+  wait_exited d
+  [[ "$(simg ps -a --format json | jq -r '.[0].Status')" == "Exited (137) "* ]]
+  run simg rm d
+  [ "$status" -eq 0 ]
+}
+
+@test "diff and commit leave out the mount points the runtime made where the image had none" {
+  make_app_image
+  mkdir "$WORK/vol"
+  # -w /: the image's WorkingDir is missing, and made (and shown) at create.
+  run simg run --name fresh -u root -w / -v "$WORK/vol:/mnt/deep/vol" app 'ls -d /proc/1 /mnt/deep/vol'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  # The runtime made them in the container's upper directory...
+  dir=$STORE/containers/$(simg ps -a --format json | jq -r '.[0].Id')
+  [ -d "$dir/upper/proc" ] && [ -d "$dir/upper/dev" ] && [ -d "$dir/upper/sys" ]
+  [ -d "$dir/upper/mnt/deep/vol" ]
+  # ...but the container changed nothing.
+  run simg diff fresh
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ -z "$output" ]
+  simg commit fresh fresh:1
+  blob=$STORE/oci/blobs/sha256/$(simg inspect fresh:1 | jq -r '.[0].Layers[-1].Digest | ltrimstr("sha256:")')
+  [ -z "$(tar -tzf "$blob")" ]
+  run simg run --rm -u root -w / fresh:1 'ls -d /proc/1'
+  [ "$status" -eq 0 ]
+
+  # A file written in such a directory is a change, and so are the
+  # directories that hold it; the empty mount point stays out.
+  run simg run --name wrote -u root -w / -v "$WORK/vol:/mnt/deep/vol" app 'echo x >/mnt/deep/f'
+  [ "$status" -eq 0 ]
+  run simg diff wrote
+  echo "$output"
+  [ "$(echo "$output" | xargs)" = "A /mnt A /mnt/deep A /mnt/deep/f" ]
+  simg commit wrote wrote:1
+  blob=$STORE/oci/blobs/sha256/$(simg inspect wrote:1 | jq -r '.[0].Layers[-1].Digest | ltrimstr("sha256:")')
+  [ "$(tar -tzf "$blob" | xargs)" = "mnt/ mnt/deep/ mnt/deep/f" ]
+}
+
+@test "commit pauses a running container while it reads its changes, unless --pause=false" {
+  make_app_image
+  mkdir "$WORK/vol"
+  simg run -d --name busy -u root -w / -v "$WORK/vol:/vol" app \
+    'i=0; while :; do i=$((i + 1)); echo $i >>/count; echo $i >>/vol/ticks; sleep 0.01; done'
+  id=$(simg ps --format json | jq -r '.[0].Id')
+  for ((i = 0; i < 100; i++)); do [ -s "$WORK/vol/ticks" ] && break; sleep 0.1; done
+  # skiff, logging the commands it gets (after --root DIR) and, when told
+  # to resume, whether the container wrote meanwhile.
+  cat >"$WORK/rt" <<SH
+#!/bin/sh
+echo "\$3 \$4" >>"$WORK/rt.log"
+if [ "\$3" = resume ]; then
+  a=\$(stat -c %s "$WORK/vol/ticks"); sleep 0.3; b=\$(stat -c %s "$WORK/vol/ticks")
+  echo "while paused: \$a \$b" >>"$WORK/rt.log"
+fi
+exec "$SKIFF" "\$@"
+SH
+  chmod +x "$WORK/rt"
+  run "$SKIFF_IMAGE" --root "$STORE" --runtime "$WORK/rt" commit busy snap:1
+  cat "$WORK/rt.log"
+  [ "$status" -eq 0 ]
+  [ "$(grep -v '^state ' "$WORK/rt.log" | cut -d' ' -f1 | xargs)" = "pause resume while" ]
+  grep -qx "pause $id" "$WORK/rt.log"
+  grep -qx "resume $id" "$WORK/rt.log"
+  read -r _ _ a b < <(grep "^while paused: " "$WORK/rt.log")
+  [ "$a" -eq "$b" ]
+  # Thawed: it writes on.
+  a=$(stat -c %s "$WORK/vol/ticks")
+  for ((i = 0; i < 50; i++)); do [ "$(stat -c %s "$WORK/vol/ticks")" -gt "$a" ] && break; sleep 0.1; done
+  [ "$(stat -c %s "$WORK/vol/ticks")" -gt "$a" ]
+  [ "$(simg ps --format json | jq -r '.[0].State')" = running ]
+  # What it wrote before the pause is in the image (the line being written
+  # when it was frozen may be cut).
+  run simg run --rm -u root -w / snap:1 'cat /count'
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = 1 ]
+
+  : >"$WORK/rt.log"
+  run "$SKIFF_IMAGE" --root "$STORE" --runtime "$WORK/rt" commit --pause=false busy snap:2
+  [ "$status" -eq 0 ]
+  ! grep -v '^state ' "$WORK/rt.log"
+  run simg commit --pause=maybe busy snap:3
+  [ "$status" -eq 2 ]
+  simg rm -f busy
+}
+
+@test "a layer's diff id and size are recorded when it is first extracted, for images and ps -s" {
+  make_app_image
+  [ -z "$(ls -A "$STORE/layerinfo")" ]
+  simg create --name c app true
+  manifest=$(layout_manifest "$STORE/oci" docker.io/library/app:latest)
+  config=$STORE/oci/blobs/sha256/$(echo "$manifest" | jq -r '.config.digest | ltrimstr("sha256:")')
+  n=$(echo "$manifest" | jq '.layers | length')
+  [ "$n" -eq 2 ]
+  [ "$(ls "$STORE/layerinfo" | wc -l)" -eq "$n" ]
+  for ((i = 0; i < n; i++)); do
+    hex=$(echo "$manifest" | jq -r ".layers[$i].digest | ltrimstr(\"sha256:\")")
+    expected="$(jq -r ".rootfs.diff_ids[$i]" "$config") $(gzip -dc "$STORE/oci/blobs/sha256/$hex" | wc -c)"
+    [ "$(cat "$STORE/layerinfo/$hex")" = "$expected" ]
+  done
 }
