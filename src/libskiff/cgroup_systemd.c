@@ -42,6 +42,7 @@ skiff_systemd_parse_value (const char *text, struct skiff_systemd_value *out,
     { "string", "@s", 's' },
   };
   const char *p = text + strspn (text, " \t");
+  cleanup_free char *v = NULL;
   char want = 0;
   char *end;
 
@@ -83,7 +84,7 @@ skiff_systemd_parse_value (const char *text, struct skiff_systemd_value *out,
       out->s = s;
       return 0;
     }
-  cleanup_free char *v = strndup (p, len);
+  v = strndup (p, len);
   if (v == NULL || *v == '\0')
     goto bad;
   if (strcmp (v, "true") == 0 || strcmp (v, "false") == 0)
