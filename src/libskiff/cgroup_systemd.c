@@ -235,9 +235,7 @@ split_rel (const char *rel, char **unit, char **slice)
   const char *prev = last;
   while (prev > rel && prev[-1] != '/')
     prev--;
-  *slice = prev == rel ? xstrdup ("-.slice") : strndup (prev, last - prev);
-  if (*slice == NULL)
-    *slice = xstrdup ("-.slice");
+  *slice = prev == rel ? xstrdup ("-.slice") : xasprintf ("%.*s", (int) (last - prev), prev);
 }
 
 static bool
@@ -767,6 +765,23 @@ fail:
   return skiff_error_make (err, -r, "annotation %s: D-Bus message", key);
 }
 
+/* systemd places a slice unit by its name (a-b.slice in a.slice), not
+   where linux.cgroupsPath put it: they must agree.  */
+static int
+check_slice_placement (const char *unit, const char *slice, skiff_error_t *err)
+{
+  size_t n = strlen (slice) - strlen (".slice");
+  bool root = strcmp (slice, "-.slice") == 0;
+
+  if (!is_slice (unit))
+    return 0;
+  if (root ? strchr (unit, '-') == NULL : strncmp (unit, slice, n) == 0 && unit[n] == '-')
+    return 0;
+  return skiff_error_plain (err, EINVAL,
+                            FLAG ": systemd would not put slice %s in %s: it places a slice by "
+                            "its name (a-b.slice in a.slice)", unit, slice);
+}
+
 /* --- operations ---------------------------------------------------------- */
 
 int
@@ -780,7 +795,7 @@ skiff_systemd_prepare (const char *rel, skiff_error_t *err)
   int r;
 
   split_rel (rel, &unit, &slice);
-  if (connect_systemd (&bus, err) < 0)
+  if (check_slice_placement (unit, slice, err) < 0 || connect_systemd (&bus, err) < 0)
     return -1;
   r = sd_bus_call_method (bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
                           "org.freedesktop.systemd1.Manager", "GetUnit", &e, &reply, "s", unit);
