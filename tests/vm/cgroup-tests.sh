@@ -114,7 +114,8 @@ t_update_devices() {
 }
 
 t_freeze() {
-  start_ct frz sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/counter; sleep 0.1; done' || return 1
+  # Replaced by rename: a container frozen mid-write never leaves it empty.
+  start_ct frz sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/c.new; mv /tmp/c.new /tmp/counter; sleep 0.1; done' || return 1
   wait_for 20 test -s "$B/rootfs/tmp/counter"
   sk pause frz || return 1
   local st=$(sk state frz | jq -r .status) a b c

@@ -26,7 +26,7 @@ make_bundle() { # DIR
   local b=$1
   mkdir -p "$b/rootfs"/{bin,proc,sys,dev,tmp,etc}
   cp "$BUSYBOX" "$b/rootfs/bin/busybox"
-  for a in sh sleep dd cat echo seq head mknod true ls grep; do ln -sf busybox "$b/rootfs/bin/$a"; done
+  for a in sh sleep dd cat echo seq head mknod true ls grep mv; do ln -sf busybox "$b/rootfs/bin/$a"; done
   [ -n "$HELPER" ] && cp "$HELPER" "$b/rootfs/bin/skiff-test-helper"
   (cd "$b" && "$SKIFF" spec) || return 1
   cfg '.process.terminal = false | .root.readonly = false'
