@@ -152,6 +152,11 @@ t_sd_errors() {
   [[ $out == *"--systemd-cgroup"*"skiff-sdtwin.scope"*"exists already"* ]] &&
     [ "$(show "$(unit_of sdtwin)" ActiveState)" = active ] || return 1
   sk delete --force sdtwin2 >/dev/null 2>&1
+  # A slice whose name does not say its parent is refused.
+  cfg '.linux.cgroupsPath = "skiffvm.slice:skiff:other.slice"'
+  out=$(sk create -b "$B" sdoth </dev/null 2>&1) && return 1
+  log "misplaced slice: $out"
+  [[ $out == *"would not put slice other.slice in skiffvm.slice"* ]] || return 1
   # A slice as the name: a transient slice, the process moved into it.
   cfg '.linux.cgroupsPath = "skiffvm.slice:skiff:skiffvm-sdsub.slice"'
   sk create -b "$B" sdsub </dev/null >/dev/null 2>&1 || return 1
