@@ -112,6 +112,22 @@ t_sd_devices() {
     finish_ct sddev && finish_ct sddev2
 }
 
+t_sd_run() {
+  # run: the scope lives as long as the container; exec joins it.
+  local out rc p
+  cfg '.process.args = ["sh", "-c", "cat /sys/fs/cgroup/pids.max; exit 3"] | .linux.cgroupsPath = "skiffvm.slice:skiff:sdrun"
+       | .linux.resources = {"pids": {"limit": 33}}'
+  out=$(sk run -b "$B" sdrun </dev/null 2>&1)
+  rc=$?
+  log "run (exit $rc): $out; after it: $(systemctl show -p LoadState "$(unit_of sdrun)")"
+  [ $rc = 3 ] && [ "$out" = 33 ] && gone "$(unit_of sdrun)" && [ ! -d "$(cgpath sdrun)" ] || return 1
+  start_ct sdexec sleep 100 || return 1
+  p=$(cgpath sdexec)
+  sk exec -d sdexec sleep 50 || return 1
+  log "after exec -d: $(wc -l <"$p/cgroup.procs") processes in $(systemctl show -P ControlGroup "$(unit_of sdexec)")"
+  [ "$(wc -l <"$p/cgroup.procs")" = 2 ] && finish_ct sdexec && gone "$(unit_of sdexec)"
+}
+
 t_sd_io() {
   # IO properties name the disk as /dev/block/MAJ:MIN (the VM has no udev
   # to make such links: systemd parses them).
@@ -205,6 +221,7 @@ t_start=$(now)
 run_test "scope: properties, Delegate, annotations, files, delete stops it" t_sd_scope
 run_test "update: SetUnitProperties and files, daemon-reload, checkBeforeUpdate" t_sd_update
 run_test "devices: DevicePolicy/DeviceAllow next to skiff's program" t_sd_devices
+run_test "run waits in its scope, which goes with it; exec joins the scope" t_sd_run
 run_test "IO weight and throttles as properties, update" t_sd_io
 run_test "bad annotation, a scope that exists, a slice as the unit" t_sd_errors
 run_test "podman --cgroup-manager systemd" t_sd_podman
