@@ -7,10 +7,12 @@ pkgs="build-essential autoconf automake libtool pkg-config python3
       busybox-static jq"
 pkgs="$pkgs libssl-dev libarchive-dev"
 pkgs="$pkgs libcurl4-openssl-dev"
+# The systemd cgroup driver (optional: configure finds it or goes without).
+pkgs="$pkgs libsystemd-dev"
 if [ "${1:-}" = --tests ]; then
   pkgs="$pkgs bats iproute2 bsdutils time util-linux python3 podman conmon containerd
         qemu-system-x86 linux-image-amd64 kmod cpio xz-utils clang
-        apparmor selinux-policy-default"
+        apparmor selinux-policy-default systemd dbus"
   pkgs="$pkgs skopeo umoci zstd"
   pkgs="$pkgs docker-registry apache2-utils openssl python3-cryptography"
 fi

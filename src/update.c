@@ -288,6 +288,7 @@ skiff_cmd_update (struct skiff_context *ctx, int argc, char **argv, skiff_error_
     }
   if (skiff_cgroup_open (st->cgroup_path, &cg, err) < 0)
     goto out;
+  skiff_cgroup_use_systemd (cg, st->cgroup_manager == SKIFF_CGROUP_MANAGER_SYSTEMD);
   if (skiff_cgroup_update (cg, res, err) < 0)
     {
       skiff_error_wrap (err, "update %s", id);

@@ -6,6 +6,7 @@
 #include <config.h>
 #include "cgroup.h"
 #include "cgroup_internal.h"
+#include "cgroup_systemd.h"
 #include "log.h"
 #include "utils.h"
 
@@ -75,11 +76,12 @@ skiff_cgroup_features (struct skiff_cgroup_support *out)
   bool hybrid;
 
   memset (out, 0, sizeof (*out));
-  /* Only cgroup v2 is implemented; systemd units would need a D-Bus
-     driver, which skiff does not have (systemd paths are mapped onto
-     cgroupfs instead).  */
+  /* Only cgroup v2 is implemented; systemd units when built with
+     libsystemd (cgroup_systemd.c).  */
   out->v1 = false;
-  out->systemd = false;
+#ifdef HAVE_LIBSYSTEMD
+  out->systemd = true;
+#endif
   out->systemd_user = false;
   if (skiff_cgroup_mountpoint (&mp, &hybrid, NULL) < 0)
     return;
@@ -264,13 +266,6 @@ skiff_cgroup_resolve_path (const char *cgroups_path, const char *id,
         rel = xasprintf ("%s/%s-%s.scope", slice, prefix, name);
       else
         rel = xasprintf ("%s/%s.scope", slice, name);
-      if (access ("/run/systemd/system", F_OK) == 0)
-        skiff_warn ("systemd cgroup manager: skiff has no D-Bus systemd driver yet, so %s is "
-                    "created directly in cgroupfs and systemd does not track it as a unit",
-                    rel);
-      else
-        skiff_debug ("systemd cgroup manager: no systemd running, mapping %s onto cgroupfs %s",
-                     spec, rel);
     }
   else if (cgroups_path && cgroups_path[0] == '/')
     rel = xstrdup (cgroups_path);
@@ -479,11 +474,14 @@ skiff_cgroup_prepare (const oci_config *config, const char *id, enum skiff_cgrou
         skiff_debug ("cgroup manager disabled: linux.resources ignored");
       return 0;
     }
+  if (mgr == SKIFF_CGROUP_MANAGER_SYSTEMD && skiff_systemd_check (err) < 0)
+    return -1;
   if (skiff_cgroup_mountpoint (&mp, &hybrid, err) < 0)
     return -1;
   if (skiff_cgroup_resolve_path (lnx ? lnx->cgroups_path : NULL, id, mgr, &rel, err) < 0)
     return -1;
   *out = cgroup_new (mp, hybrid, rel);
+  (*out)->systemd = mgr == SKIFF_CGROUP_MANAGER_SYSTEMD;
   return 0;
 }
 
@@ -501,6 +499,16 @@ skiff_cgroup_create (const oci_config *config, struct skiff_cgroup **cgp, skiff_
     return 0;
   if (skiff_cgroup_needed_controllers (cg, res, false, &ctrls, &skip, err) < 0)
     goto fail;
+  if (cg->systemd)
+    {
+      /* A scope needs a process: systemd makes it once the container's
+         exists (skiff_cgroup_enter).  A unit of that name in use now is
+         someone else's, and not recorded as ours.  */
+      if (skiff_systemd_prepare (cg->rel, err) < 0)
+        goto fail;
+      cg->config = config;
+      return 0;
+    }
   if (make_cgroup_dirs (cg->mountpoint, cg->rel, ctrls, &created, err) < 0)
     {
       int e = skiff_error_errno (err);
@@ -635,12 +643,56 @@ skiff_cgroup_open_sub (const struct skiff_cgroup *cg, char *const *specs,
   return 0;
 }
 
+/* The systemd unit of CG with PID in it; then, on its path, what systemd
+   does not manage: the controllers the limits need (enabled up the tree),
+   every limit as a file (the exact values systemd rounds or cannot
+   express) and the device program.  */
+static int
+systemd_enter (struct skiff_cgroup *cg, pid_t pid, skiff_error_t *err)
+{
+  const oci_linux *lnx = cg->config ? cg->config->linux : NULL;
+  const oci_resources *res = lnx ? lnx->resources : NULL;
+  struct skiff_cgroup_skip skip = { 0 };
+  cleanup_strv char **ctrls = NULL;
+  bool created;
+  char buf[32];
+
+  if (skiff_cgroup_needed_controllers (cg, res, false, &ctrls, &skip, err) < 0)
+    return -1;
+  if (skiff_systemd_start (cg->rel, pid, res, cg->config ? cg->config->annotations : NULL,
+                           err) < 0)
+    return -1;
+  if (make_cgroup_dirs (cg->mountpoint, cg->rel, ctrls, &created, err) < 0
+      || open_pathfd (cg, err) < 0)
+    return -1;
+  /* A slice unit has no PIDs property: the process moves in here.  */
+  snprintf (buf, sizeof (buf), "%d", (int) pid);
+  if (skiff_cgroup_write (cg, "cgroup.procs", buf, err) < 0)
+    return -1;
+  if (res && skiff_cgroup_apply_resources (cg, res, &skip, false, err) < 0)
+    return -1;
+  return skiff_cgroup_apply_devices (cg, res, err);
+}
+
+void
+skiff_cgroup_use_systemd (struct skiff_cgroup *cg, bool systemd)
+{
+  if (cg)
+    cg->systemd = systemd;
+}
+
 int
-skiff_cgroup_enter (const struct skiff_cgroup *cg, pid_t pid, skiff_error_t *err)
+skiff_cgroup_enter (struct skiff_cgroup *cg, pid_t pid, skiff_error_t *err)
 {
   char buf[32];
   if (cg == NULL)
     return 0;
+  if (cg->systemd && cg->pathfd < 0)
+    {
+      if (systemd_enter (cg, pid, err) < 0)
+        return skiff_error_wrap (err, "cgroup `%s`", cg->path);
+      return 0;
+    }
   snprintf (buf, sizeof (buf), "%d", (int) pid);
   return skiff_cgroup_write (cg, "cgroup.procs", buf, err);
 }
@@ -835,6 +887,10 @@ skiff_cgroup_destroy (struct skiff_cgroup *cg, skiff_error_t *err)
       close (cg->pathfd);
       cg->pathfd = -1;
     }
+  /* systemd removes the cgroup with the unit; what is left (sub-cgroups
+     of a unit that is gone) goes below.  */
+  if (cg->systemd && skiff_systemd_stop (cg->rel, err) < 0)
+    return -1;
   /* The processes may still be exiting (a killed process leaves the
      cgroup only when it is reaped): retry while it is busy.  */
   for (;;)
@@ -886,6 +942,13 @@ skiff_cgroup_update (const struct skiff_cgroup *cg, const oci_resources *res, sk
   if (ctrls[0] && make_cgroup_dirs (cg->mountpoint, cg->rel, ctrls, &created, err) < 0)
     return -1;
   if (skiff_cgroup_apply_resources (cg, res, &skip, true, err) < 0)
+    return -1;
+  /* systemd gets the same values as unit properties, which it writes
+     again on its own (daemon-reload), after the files have been checked
+     (checkBeforeUpdate refuses before anything changed); as it rounds
+     some (the cpu quota), the exact files follow it once more.  */
+  if (cg->systemd && (skiff_systemd_update (cg->rel, res, err) < 0
+                      || skiff_cgroup_apply_resources (cg, res, &skip, true, err) < 0))
     return -1;
   /* Device rules only when the update carries them (containerd sends the
      whole LinuxResources; an absent list keeps the current program).  */

@@ -21,7 +21,9 @@ int skiff_cgroup_prepare (const oci_config *config, const char *id, enum skiff_c
 /* Create *CG (from skiff_cgroup_prepare; NULL: nothing to do), enable
    controllers, apply linux.resources.  Rootless without the right to
    create it and without limits, *CG is freed and set to NULL.  On failure
-   nothing it made is left, and an existing cgroup is left alone.  */
+   nothing it made is left, and an existing cgroup is left alone.  With the
+   systemd manager it only checks the resources and keeps CONFIG (which
+   must outlive *CG) for skiff_cgroup_enter, which starts the unit.  */
 int skiff_cgroup_create (const oci_config *config, struct skiff_cgroup **cg, skiff_error_t *err);
 /* Remove CG only if it is empty (no process, no sub-cgroup): for a path
    recorded before the cgroup was known to be the container's, where a
@@ -44,8 +46,13 @@ int skiff_cgroup_open_sub (const struct skiff_cgroup *cg, char *const *specs,
 char *skiff_cgroup_self_path (skiff_error_t *err);
 /* O_PATH|O_DIRECTORY fd for clone3(CLONE_INTO_CGROUP).  */
 int skiff_cgroup_dirfd (const struct skiff_cgroup *cg);
-/* Move PID into the cgroup (fallback when CLONE_INTO_CGROUP was not used). */
-int skiff_cgroup_enter (const struct skiff_cgroup *cg, pid_t pid, skiff_error_t *err);
+/* Move PID into the cgroup (fallback when CLONE_INTO_CGROUP was not used).
+   With the systemd manager, the first call starts the unit with PID in it
+   and applies the resources (there is no cgroup before it).  */
+int skiff_cgroup_enter (struct skiff_cgroup *cg, pid_t pid, skiff_error_t *err);
+/* CG (from skiff_cgroup_open) is a systemd unit: update and destroy go
+   through systemd too.  */
+void skiff_cgroup_use_systemd (struct skiff_cgroup *cg, bool systemd);
 
 int skiff_cgroup_freeze (const struct skiff_cgroup *cg, bool frozen, skiff_error_t *err);
 int skiff_cgroup_is_frozen (const struct skiff_cgroup *cg, bool *frozen, skiff_error_t *err);
@@ -68,7 +75,7 @@ struct skiff_cgroup_support
 {
   bool v1;           /* always false: skiff implements cgroup v2 only */
   bool v2;           /* a cgroup2 hierarchy exists (also on hybrid hosts) */
-  bool systemd;      /* false: no D-Bus systemd driver (paths mapped on cgroupfs) */
+  bool systemd;      /* built with the systemd driver (libsystemd) */
   bool systemd_user;
   bool rdma;         /* the rdma controller is available in the v2 hierarchy */
 };

@@ -19,15 +19,6 @@
 
 #define SKIFF_BPF_PROG_NAME "skiff_devices"
 
-/* One rule in kernel terms.  */
-struct dev_rule
-{
-  bool allow;
-  int type;      /* 0 = any, else BPF_DEVCG_DEV_CHAR / BPF_DEVCG_DEV_BLOCK */
-  long long major, minor; /* -1 = any */
-  unsigned access;        /* BPF_DEVCG_ACC_* */
-};
-
 /* Devices every container gets (as runc and crun give them): the nodes
    the runtime creates in /dev, ptys, and mknod of anything (creating a
    node does not grant opening it).  linux.devices entries get no rule of
@@ -169,8 +160,9 @@ build_program (struct prog *p, const struct dev_rule *rules, size_t n)
   emit (p, EXIT ());
 }
 
-static int
-collect_rules (const oci_resources *res, struct dev_rule **out, size_t *n, skiff_error_t *err)
+int
+skiff_cgroup_device_rules (const oci_resources *res, struct dev_rule **out, size_t *n,
+                           skiff_error_t *err)
 {
   size_t cap = (res ? res->devices_len : 0) + sizeof (default_rules) / sizeof (default_rules[0]);
   struct dev_rule *rules = xmalloc0 ((cap + 1) * sizeof (*rules));
@@ -292,7 +284,7 @@ skiff_cgroup_apply_devices (const struct skiff_cgroup *cg, const oci_resources *
   size_t n = 0;
   int ret;
 
-  if (collect_rules (res, &rules, &n, err) < 0)
+  if (skiff_cgroup_device_rules (res, &rules, &n, err) < 0)
     return -1;
   build_program (&p, rules, n);
 

@@ -12,6 +12,8 @@ struct skiff_cgroup
   char *mountpoint; /* /sys/fs/cgroup or /sys/fs/cgroup/unified */
   int pathfd;       /* O_PATH|O_DIRECTORY, -1 when the cgroup is gone */
   bool hybrid;      /* v2 hierarchy next to v1 controllers */
+  bool systemd;     /* a systemd unit (cgroup_systemd.c) */
+  const oci_config *config; /* systemd: the unit's properties, until it is started */
 };
 
 /* The cgroup v2 hierarchy of this host.  */
@@ -39,6 +41,19 @@ int skiff_cgroup_needed_controllers (const struct skiff_cgroup *cg, const oci_re
 int skiff_cgroup_apply_resources (const struct skiff_cgroup *cg, const oci_resources *res,
                                   const struct skiff_cgroup_skip *skip, bool is_update,
                                   skiff_error_t *err);
+
+/* One device rule in kernel terms.  */
+struct dev_rule
+{
+  bool allow;
+  int type;      /* 0 = any, else BPF_DEVCG_DEV_CHAR / BPF_DEVCG_DEV_BLOCK */
+  long long major, minor; /* -1 = any */
+  unsigned access;        /* BPF_DEVCG_ACC_* */
+};
+/* RES's device rules followed by the default devices' (the last matching
+   rule wins; nothing matching: denied).  */
+int skiff_cgroup_device_rules (const oci_resources *res, struct dev_rule **out, size_t *n,
+                               skiff_error_t *err);
 
 /* Device rules (RES's, after the default devices') as an eBPF program.  */
 int skiff_cgroup_apply_devices (const struct skiff_cgroup *cg, const oci_resources *res,

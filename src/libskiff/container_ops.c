@@ -138,6 +138,7 @@ skiff_container_destroy (const char *root, int dirfd, const struct skiff_state *
     }
   else if (s->cgroup_path && skiff_cgroup_open (s->cgroup_path, &cg, err) == 0 && cg)
     {
+      skiff_cgroup_use_systemd (cg, s->cgroup_manager == SKIFF_CGROUP_MANAGER_SYSTEMD);
       if (kill_first)
         {
           /* Whatever the container left behind (no pid namespace).  */

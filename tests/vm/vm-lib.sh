@@ -13,7 +13,11 @@ passed=0 failed=0 failures=()
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 
 # Every skiff call is bounded: a hang fails the test, not the whole run.
-sk() { timeout 120 "$SKIFF" --root "$ROOT" "$@"; }
+# SKIFF_VM_SYSTEMD=1 (systemd-tests.sh, systemd as PID 1): every container
+# goes through the systemd cgroup driver, in a scope of skiffvm.slice.
+SD=
+[ "${SKIFF_VM_SYSTEMD:-0}" = 1 ] && SD=--systemd-cgroup
+sk() { timeout 120 "$SKIFF" --root "$ROOT" $SD "$@"; }
 log() { echo "    $*"; }
 now() { local t; read -r t _ </proc/uptime; echo "$t"; }
 
@@ -22,7 +26,7 @@ make_bundle() { # DIR
   local b=$1
   mkdir -p "$b/rootfs"/{bin,proc,sys,dev,tmp,etc}
   cp "$BUSYBOX" "$b/rootfs/bin/busybox"
-  for a in sh sleep dd cat echo seq head mknod true ls grep; do ln -sf busybox "$b/rootfs/bin/$a"; done
+  for a in sh sleep dd cat echo seq head mknod true ls grep mv; do ln -sf busybox "$b/rootfs/bin/$a"; done
   [ -n "$HELPER" ] && cp "$HELPER" "$b/rootfs/bin/skiff-test-helper"
   (cd "$b" && "$SKIFF" spec) || return 1
   cfg '.process.terminal = false | .root.readonly = false'
@@ -31,12 +35,14 @@ cfg() { # JQ-EXPR [JQ-ARGS...] (on $B/config.json)
   local t
   t=$(jq "$@" "$B/config.json") && printf '%s\n' "$t" >"$B/config.json"
 }
-cgpath() { echo "$CG/skiff-vm/$1"; }
+cgpath() { if [ -n "$SD" ]; then echo "$CG/skiffvm.slice/skiff-$1.scope"; else echo "$CG/skiff-vm/$1"; fi; }
+# linux.cgroupsPath of container ID.
+ctpath() { if [ -n "$SD" ]; then echo "skiffvm.slice:skiff:$1"; else echo "/skiff-vm/$1"; fi; }
 # Create + start ID with ARGS as the container's command.
 start_ct() { # ID ARGS...
   local id=$1
   shift
-  cfg ".process.args = $(for a in "$@"; do jq -n --arg a "$a" '$a'; done | jq -s -c .) | .linux.cgroupsPath = \"/skiff-vm/$id\""
+  cfg ".process.args = $(for a in "$@"; do jq -n --arg a "$a" '$a'; done | jq -s -c .) | .linux.cgroupsPath = \"$(ctpath "$id")\""
   sk create -b "$B" "$id" </dev/null >"$W/$id.out" 2>"$W/$id.err" || {
     log "create $id failed: $(cat "$W/$id.err")"
     return 1

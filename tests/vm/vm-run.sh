@@ -133,7 +133,13 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 mkdir "$T/share"
-cp "$here/vm-stage2.sh" "$T/share/stage2.sh"
+# VM_SYSTEMD=1: systemd is PID 1 and runs the command as a service.
+if [ "${VM_SYSTEMD:-0}" = 1 ]; then
+  cp "$here/vm-stage2-systemd.sh" "$T/share/stage2.sh"
+  cp "$here/vm-systemd-cmd.sh" "$T/share/systemd-cmd.sh"
+else
+  cp "$here/vm-stage2.sh" "$T/share/stage2.sh"
+fi
 printf '%s\0' "$@" >"$T/share/argv"
 env -0 >"$T/share/env"
 printf '%s\0' "$PWD" >"$T/share/cwd"
