@@ -1,0 +1,258 @@
+#!/usr/bin/env bats
+# checkpoint and restore through CRIU.  They need a kernel CRIU accepts
+# (`criu check`): on hosts whose kernel it refuses the tests skip, and
+# tests/vm/check-criu.sh runs this file in the test VM (Debian's kernel).
+#
+# The container's stdio are anonymous pipes (bash process substitution),
+# as conmon and containerd's shim give: CRIU cannot dump a file of the host
+# that the container's mount table does not show (such as the host's
+# /dev/null), and restore hands the pipes it is given to the process.
+
+load helpers
+
+setup_file() {
+  command -v criu >/dev/null 2>&1 || skip "criu is not installed"
+  criu check >/dev/null 2>&1 || skip "criu refuses this kernel (criu check); tests/vm/check-criu.sh runs these tests in a VM"
+}
+
+setup() {
+  setup_bundle
+  CT1=ct1-$$-$BATS_TEST_NUMBER
+  CT2=ct2-$$-$BATS_TEST_NUMBER
+  IMG=$BUNDLE/image
+  update_config ".root.readonly = false"
+}
+teardown() { teardown_bundle; }
+
+# A counter: appends 1, 2, 3... to /tmp/count (in the rootfs) and to its
+# stdout, ten times a second.
+counter() {
+  set_args /bin/sh -c 'i=0; while :; do i=$((i + 1)); echo $i >>/tmp/count; echo out-$i; sleep 0.1; done'
+}
+
+last_count() {
+  tail -n1 "$BUNDLE/rootfs/tmp/count" 2>/dev/null
+}
+
+# wait_count N [SECONDS=60]: until the counter reached N.
+wait_count() {
+  local i
+  for ((i = 0; i < ${2:-60} * 10; i++)); do
+    [ "$(last_count)" -ge "$1" ] 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "counter at '$(last_count)', not $1" >&2
+  return 1
+}
+
+# The counter counted without a restart and without a gap: 1..N in order.
+counted_in_order() {
+  local n
+  n=$(wc -l <"$BUNDLE/rootfs/tmp/count")
+  seq 1 "$n" | cmp -s - "$BUNDLE/rootfs/tmp/count" || {
+    echo "count file is not 1..$n:" >&2
+    uniq -c <"$BUNDLE/rootfs/tmp/count" | awk '$1 > 1' | head >&2
+    return 1
+  }
+}
+
+# run_detached ID OUT: `skiff run -d` with pipes for stdio; stdout lands in OUT.
+run_detached() {
+  skiff run -d -b "$BUNDLE" "$1" < <(:) 3>&- > >(exec cat 3>&- >>"$2") 2>&1
+}
+
+@test "checkpoint: a counter stops, and after restore goes on from where it stopped" {
+  counter
+  run_detached "$CT1" "$BUNDLE/out1"
+  wait_count 5
+  run skiff checkpoint --image-path "$IMG" "$CT1"
+  [ "$status" -eq 0 ] || { echo "$output"; cat "$IMG/dump.log" | grep -i error | tail; false; }
+  # As with runc, the checkpointed container is gone; its processes too.
+  run skiff state "$CT1"
+  [ "$status" -ne 0 ]
+  local stopped_at
+  stopped_at=$(last_count)
+  sleep 1
+  [ "$(last_count)" = "$stopped_at" ]
+  ls "$IMG"/*.img >/dev/null
+
+  skiff restore -d --image-path "$IMG" -b "$BUNDLE" --pid-file "$BUNDLE/pid" "$CT1" \
+    < <(:) 3>&- > >(exec cat 3>&- >>"$BUNDLE/out2") 2>&1 || {
+    grep -i error "$IMG/restore.log" | tail
+    false
+  }
+  run skiff state "$CT1"
+  [ "$status" -eq 0 ]
+  [ "$(jq -r .status <<<"$output")" = running ]
+  local pid
+  pid=$(jq -r .pid <<<"$output")
+  [ "$pid" = "$(cat "$BUNDLE/pid")" ]
+  [ -d "/proc/$pid" ]
+  wait_count $((stopped_at + 5))
+  counted_in_order
+  # stdout is the pipe restore was given.
+  grep -qx "out-$((stopped_at + 2))" "$BUNDLE/out2"
+  ! grep -qx "out-$((stopped_at + 2))" "$BUNDLE/out1"
+  # the restored container is an ordinary skiff container
+  run skiff kill "$CT1" KILL
+  [ "$status" -eq 0 ]
+  wait_for_status "$CT1" stopped 10
+  run skiff delete "$CT1"
+  [ "$status" -eq 0 ]
+  [ ! -d "$ROOT/$CT1" ]
+}
+
+@test "checkpoint: restore into a new container id, in its own cgroup" {
+  counter
+  run_detached "$CT1" "$BUNDLE/out1"
+  wait_count 3
+  run skiff checkpoint --image-path "$IMG" --work-path "$BUNDLE/work" "$CT1"
+  [ "$status" -eq 0 ] || { echo "$output"; false; }
+  [ -s "$BUNDLE/work/dump.log" ]
+  local stopped_at
+  stopped_at=$(last_count)
+  skiff restore -d --image-path "$IMG" --work-path "$BUNDLE/work" -b "$BUNDLE" "$CT2" \
+    < <(:) 3>&- > >(exec cat 3>&- >>"$BUNDLE/out2") 2>&1
+  [ -s "$BUNDLE/work/restore.log" ]
+  run skiff list -q
+  [ "$output" = "$CT2" ]
+  wait_count $((stopped_at + 3))
+  counted_in_order
+  local pid cg
+  pid=$(container_pid "$CT2")
+  cg=$(jq -r .skiff.cgroup_path "$ROOT/$CT2/state.json" 2>/dev/null || true)
+  # The restored process is in the new container's cgroup.
+  run skiff ps -f json "$CT2"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"$pid"* ]]
+  run skiff delete -f "$CT2"
+  [ "$status" -eq 0 ]
+  ! kill -0 "$pid" 2>/dev/null
+}
+
+@test "checkpoint: --leave-running keeps the container running" {
+  counter
+  run_detached "$CT1" "$BUNDLE/out1"
+  wait_count 3
+  local pid
+  pid=$(container_pid "$CT1")
+  run skiff checkpoint --leave-running --image-path "$IMG" "$CT1"
+  [ "$status" -eq 0 ] || { echo "$output"; false; }
+  [ "$(container_status "$CT1")" = running ]
+  [ "$(container_pid "$CT1")" = "$pid" ]
+  local at
+  at=$(last_count)
+  wait_count $((at + 3))
+  # The checkpoint restores as a second container next to the first one
+  # (a copy of the rootfs: both count in their own file).
+  skiff kill "$CT1" KILL
+  wait_for_status "$CT1" stopped 10
+  skiff delete "$CT1"
+  skiff restore -d --image-path "$IMG" -b "$BUNDLE" "$CT2" < <(:) 3>&- > >(exec cat 3>&- >/dev/null) 2>&1
+  [ "$(container_status "$CT2")" = running ]
+}
+
+@test "checkpoint: --pre-dump then a dump with --parent-path" {
+  counter
+  run_detached "$CT1" "$BUNDLE/out1"
+  wait_count 3
+  run skiff checkpoint --pre-dump --image-path "$BUNDLE/pre" "$CT1"
+  [ "$status" -eq 0 ] || { echo "$output"; false; }
+  # A pre-dump leaves it running.
+  [ "$(container_status "$CT1")" = running ]
+  ls "$BUNDLE"/pre/pages-*.img >/dev/null
+  local at
+  at=$(last_count)
+  wait_count $((at + 2))
+  run skiff checkpoint --parent-path ../pre --image-path "$IMG" "$CT1"
+  [ "$status" -eq 0 ] || { echo "$output"; false; }
+  # The dump refers to the pre-dump's pages (the parent link).
+  [ "$(readlink "$IMG/parent")" = ../pre ]
+  local stopped_at
+  stopped_at=$(last_count)
+  skiff restore -d --image-path "$IMG" -b "$BUNDLE" "$CT1" < <(:) 3>&- > >(exec cat 3>&- >/dev/null) 2>&1
+  wait_count $((stopped_at + 3))
+  counted_in_order
+}
+
+# A console socket server: receives the pty master, writes what it reads
+# from it into OUT.
+console_receiver() {
+  cat >"$BUNDLE/recv.py" <<'EOF'
+import array, os, socket, sys
+sock, out = sys.argv[1], sys.argv[2]
+srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+srv.bind(sock)
+srv.listen(1)
+open(out + ".ready", "w").close()
+conn, _ = srv.accept()
+fds = array.array("i")
+_, anc, _, _ = conn.recvmsg(256, socket.CMSG_SPACE(fds.itemsize))
+fds.frombytes(anc[0][2][:fds.itemsize])
+with open(out, "ab", buffering=0) as f:
+    while True:
+        try:
+            data = os.read(fds[0], 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        f.write(data)
+EOF
+  rm -f "$1.ready" "$BUNDLE/console.sock"
+  python3 "$BUNDLE/recv.py" "$BUNDLE/console.sock" "$1" 3>&- &
+  SKIFF_BG_PIDS+=("$!")
+  local i
+  for ((i = 0; i < 200; i++)); do
+    [ -e "$1.ready" ] && return 0
+    sleep 0.05
+  done
+  echo "console receiver did not start" >&2
+  return 1
+}
+
+@test "checkpoint: a container with a terminal is restored on a new pty from the console socket" {
+  require_cmd python3
+  update_config '.process.terminal = true'
+  set_args /bin/sh -c 'i=0; while :; do i=$((i + 1)); echo $i >>/tmp/count; [ -t 1 ] && echo tty-$i; sleep 0.1; done'
+  console_receiver "$BUNDLE/console1"
+  run skiff run -d --console-socket "$BUNDLE/console.sock" -b "$BUNDLE" "$CT1"
+  [ "$status" -eq 0 ] || { echo "$output"; false; }
+  wait_count 3
+  run skiff checkpoint --image-path "$IMG" "$CT1"
+  [ "$status" -eq 0 ] || { echo "$output"; false; }
+  local stopped_at
+  stopped_at=$(last_count)
+  grep -q "tty-$stopped_at" "$BUNDLE/console1"
+
+  console_receiver "$BUNDLE/console2"
+  run skiff restore -d --console-socket "$BUNDLE/console.sock" --image-path "$IMG" -b "$BUNDLE" "$CT1"
+  [ "$status" -eq 0 ] || { echo "$output"; grep -i error "$IMG/restore.log" | tail; false; }
+  wait_count $((stopped_at + 3))
+  counted_in_order
+  # The process still has a terminal, and it is the new one.
+  local i
+  for ((i = 0; i < 100; i++)); do
+    grep -q "tty-$((stopped_at + 2))" "$BUNDLE/console2" && break
+    sleep 0.1
+  done
+  grep -q "tty-$((stopped_at + 2))" "$BUNDLE/console2"
+  # without a console socket a terminal checkpoint is refused
+  skiff delete -f "$CT1"
+  run skiff restore -d --image-path "$IMG" -b "$BUNDLE" "$CT1"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"--console-socket"* ]]
+}
+
+@test "checkpoint: errors name the problem" {
+  run skiff checkpoint --image-path "$IMG" nosuch
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"nosuch"* ]]
+  run skiff checkpoint --manage-cgroups-mode bogus "$CT1"
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"--manage-cgroups-mode"* ]]
+  run skiff restore --image-path "$BUNDLE/none" -b "$BUNDLE" "$CT1"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"image path"* ]]
+  [ ! -d "$ROOT/$CT1" ]
+}
