@@ -72,7 +72,8 @@ args_free (struct args *a)
   a->n = 0;
 }
 
-/* The last "Error" line of CRIU's log, for a one-line report.  */
+/* The last "Error" line of CRIU's log, for a one-line report: the cause,
+   not the "Dumping FAILED." that follows it.  */
 static char *
 last_log_error (const char *log)
 {
@@ -85,7 +86,7 @@ last_log_error (const char *log)
   if (f == NULL)
     return NULL;
   while ((n = getline (&line, &cap, f)) > 0)
-    if (strstr (line, "Error") != NULL)
+    if (strstr (line, "Error") != NULL && (found == NULL || strstr (line, "FAILED") == NULL))
       {
         if (line[n - 1] == '\n')
           line[n - 1] = '\0';
@@ -324,6 +325,13 @@ dump_external_mounts (const oci_config *config, char **mounts, struct args *a)
   for (size_t i = 0; l && i < l->devices_len; i++)
     if (mount_type_at (mounts, l->devices[i]->path))
       args_addf (a, "--external=mnt[%s]:%s", l->devices[i]->path, l->devices[i]->path);
+  /* process.terminal: the pty's slave is bound on /dev/console; restore
+     binds the new pty's.  */
+  {
+    const char *type = mount_type_at (mounts, "/dev/console");
+    if (type && strcmp (type, "devpts") == 0)
+      args_add (a, xstrdup ("--external=mnt[/dev/console]:/dev/console"));
+  }
 }
 
 static int
@@ -452,6 +460,7 @@ struct restore
   int dirfd;
   int ns_fd[2];       /* network, pid namespaces joined by path */
   int tty_master, tty_slave;
+  char tty_name[64];  /* the new pty's slave */
   char *criu_root;    /* <state dir>/criu-root */
   char *images, *work;
   pid_t pid;
@@ -483,12 +492,12 @@ static int
 restore_open_tty (struct restore *r, skiff_error_t *err)
 {
   cleanup_close int sock = -1;
-  char name[64];
+  char *name = r->tty_name;
 
   r->tty_master = posix_openpt (O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (r->tty_master < 0)
     return skiff_error_sys (err, "open /dev/ptmx");
-  if (unlockpt (r->tty_master) < 0 || ptsname_r (r->tty_master, name, sizeof name) != 0)
+  if (unlockpt (r->tty_master) < 0 || ptsname_r (r->tty_master, name, sizeof r->tty_name) != 0)
     return skiff_error_sys (err, "unlock the new pty");
   r->tty_slave = open (name, O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (r->tty_slave < 0)
@@ -578,6 +587,8 @@ restore_external_mounts (struct restore *r, struct args *a)
     args_addf (a, "--external=mnt[%s]:/dev/null", l->masked_paths[i]);
   for (size_t i = 0; l && i < l->devices_len; i++)
     args_addf (a, "--external=mnt[%s]:%s", l->devices[i]->path, l->devices[i]->path);
+  if (r->tty_slave >= 0)
+    args_addf (a, "--external=mnt[/dev/console]:%s", r->tty_name);
 }
 
 static int

@@ -46,12 +46,13 @@ wait_count() {
 }
 
 # The counter counted without a restart and without a gap: 1..N in order.
+# (A snapshot: the counter goes on writing.)
 counted_in_order() {
-  local n
-  n=$(wc -l <"$BUNDLE/rootfs/tmp/count")
-  seq 1 "$n" | cmp -s - "$BUNDLE/rootfs/tmp/count" || {
-    echo "count file is not 1..$n:" >&2
-    uniq -c <"$BUNDLE/rootfs/tmp/count" | awk '$1 > 1' | head >&2
+  local snap=$BUNDLE/count.snap n
+  cp "$BUNDLE/rootfs/tmp/count" "$snap"
+  n=$(wc -l <"$snap")
+  seq 1 "$n" | cmp -s - "$snap" || {
+    echo "count file is not 1..$n: $(tr '\n' ' ' <"$snap")" >&2
     return 1
   }
 }
@@ -203,7 +204,8 @@ EOF
   python3 "$BUNDLE/recv.py" "$BUNDLE/console.sock" "$1" 3>&- &
   SKIFF_BG_PIDS+=("$!")
   local i
-  for ((i = 0; i < 200; i++)); do
+  # (python3 takes seconds to start in the test VM)
+  for ((i = 0; i < 1200; i++)); do
     [ -e "$1.ready" ] && return 0
     sleep 0.05
   done
