@@ -258,3 +258,68 @@ EOF
   [[ "$output" == *"image path"* ]]
   [ ! -d "$ROOT/$CT1" ]
 }
+
+# podman with skiff as its runtime, all of its state in $BUNDLE/podman (vfs
+# storage, no network but loopback), the image imported from the test
+# rootfs.
+pm() {
+  podman --root "$PM/root" --runroot "$PM/runroot" --storage-driver vfs --runtime skiff "$@"
+}
+
+@test "checkpoint: podman container checkpoint and restore drive skiff" {
+  command -v podman >/dev/null && command -v conmon >/dev/null ||
+    skip "podman and conmon are not installed"
+  # On a hybrid host podman would make cgroups in the v1 hierarchies:
+  # clients-podman.bats covers it there, this runs where CRIU works (the VM).
+  [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ] || skip "needs a cgroup2-only host"
+  PM=$BUNDLE/podman
+  mkdir -p "$PM/tmp" "$PM/net"
+  cat >"$PM/containers.conf" <<CONF
+[containers]
+log_driver = "k8s-file"
+netns = "none"
+default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+events_logfile_path = "$PM/events.log"
+tmp_dir = "$PM/tmp"
+[engine.runtimes]
+skiff = ["$SKIFF"]
+[network]
+network_config_dir = "$PM/net"
+CONF
+  export CONTAINERS_CONF=$PM/containers.conf
+  tar -C "$BUNDLE/rootfs" -c . | pm import - localhost/skiff-ckpt >/dev/null
+  run pm run -d --name ckpt localhost/skiff-ckpt /bin/sh -c \
+    'i=0; while :; do i=$((i + 1)); echo $i >>/tmp/count; echo out-$i; sleep 0.1; done'
+  [ "$status" -eq 0 ] || { echo "$output"; false; }
+  local i
+  for ((i = 0; i < 300; i++)); do
+    [ "$(pm exec ckpt sh -c 'wc -l </tmp/count' 2>/dev/null)" -ge 3 ] 2>/dev/null && break
+    sleep 0.2
+  done
+  run pm container checkpoint ckpt
+  [ "$status" -eq 0 ] || { echo "$output"; false; }
+  [ "$(pm inspect -f '{{.State.Status}}' ckpt)" = exited ]
+  run pm container restore ckpt
+  [ "$status" -eq 0 ] || { echo "$output"; false; }
+  [ "$(pm inspect -f '{{.State.Status}}' ckpt)" = running ]
+  local before after
+  before=$(pm exec ckpt sh -c 'wc -l </tmp/count')
+  sleep 2
+  after=$(pm exec ckpt sh -c 'wc -l </tmp/count')
+  [ "$after" -gt "$before" ]
+  # It went on counting from where it was: no second start from 1.
+  [ "$(pm exec ckpt sh -c 'grep -cx 1 /tmp/count')" = 1 ]
+  pm exec ckpt sh -c 'seq 1 $(wc -l </tmp/count) | cmp -s - /tmp/count' ||
+    [ "$(pm exec ckpt sh -c 'head -n $(($(wc -l </tmp/count) - 1)) /tmp/count | tail -n1')" -gt 0 ]
+  # Its output after the restore still reaches podman's log.
+  for ((i = 0; i < 100; i++)); do
+    pm logs ckpt 2>/dev/null | grep -qx "out-$after" && break
+    sleep 0.2
+  done
+  pm logs ckpt | grep -qx "out-$after"
+  pm rm -f -t 0 ckpt >/dev/null
+  pm rmi -f localhost/skiff-ckpt >/dev/null 2>&1 || true
+}
