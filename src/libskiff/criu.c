@@ -254,6 +254,37 @@ mount_type_at (char **mounts, const char *path)
   return found;
 }
 
+/* mnt_id of PID's fd FD (/proc/PID/fdinfo/FD), 0 if unknown.  */
+static unsigned long long
+fd_mnt_id (pid_t pid, int fd)
+{
+  cleanup_free char *path = xasprintf ("/proc/%d/fdinfo/%d", (int) pid, fd);
+  cleanup_file FILE *f = fopen (path, "re");
+  unsigned long long id = 0;
+  char line[256];
+
+  while (f && fgets (line, sizeof line, f))
+    if (sscanf (line, "mnt_id: %llu", &id) == 1)
+      break;
+  return id;
+}
+
+/* Whether the mount of PID's fd FD is in PID's own mount table (CRIU finds
+   files there only).  */
+static bool
+mount_visible (pid_t pid, int fd)
+{
+  unsigned long long want = fd_mnt_id (pid, fd), id;
+  cleanup_free char *path = xasprintf ("/proc/%d/mountinfo", (int) pid);
+  cleanup_file FILE *f = fopen (path, "re");
+  char line[4096];
+
+  while (f && fgets (line, sizeof line, f))
+    if (sscanf (line, "%llu", &id) == 1 && id == want)
+      return true;
+  return false;
+}
+
 /* What the process's stdio is, in CRIU's names; the tty's name is also
    marked external (its master lives outside the container).  */
 static int
@@ -290,6 +321,18 @@ dump_stdio (pid_t pid, const char *images, struct args *a, skiff_error_t *err)
               args_add (a, xstrdup (target));
               tty_added = true;
             }
+        }
+      else if (n > 0 && target[0] == '/' && ! mount_visible (pid, fd))
+        {
+          /* A file of the host, such as its /dev/null as stdin: restore
+             gives its own fd in its place.  */
+          unsigned long long mnt_id = fd_mnt_id (pid, fd);
+          if (stat (link, &st) < 0)
+            return skiff_error_sys (err, "stat %s", link);
+          snprintf (target, sizeof target, "file[%llx:%llx]", mnt_id,
+                    (unsigned long long) st.st_ino);
+          args_add (a, xstrdup ("--external"));
+          args_add (a, xstrdup (target));
         }
       next = xasprintf ("%s%s\n", text, target);
       free (text);
@@ -556,7 +599,8 @@ restore_stdio (struct restore *r, struct args *a, int *keep, size_t *n_keep, ski
               tty_done = true;
             }
         }
-      else if (strncmp (line, "pipe:", 5) == 0 && ! already_inherited (a, line))
+      else if ((strncmp (line, "pipe:", 5) == 0 || strncmp (line, "file[", 5) == 0)
+               && ! already_inherited (a, line))
         {
           args_add (a, xstrdup ("--inherit-fd"));
           args_addf (a, "fd[%d]:%s", fd, line);
