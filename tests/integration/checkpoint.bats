@@ -10,9 +10,19 @@
 
 load helpers
 
+# Asked once per file: why CRIU cannot run here (empty when it can).
 setup_file() {
-  command -v criu >/dev/null 2>&1 || skip "criu is not installed"
-  criu check >/dev/null 2>&1 || skip "criu refuses this kernel (criu check); tests/vm/check-criu.sh runs these tests in a VM"
+  CRIU_MISSING=
+  if ! command -v criu >/dev/null 2>&1; then
+    CRIU_MISSING="criu is not installed"
+  elif ! criu check >/dev/null 2>&1; then
+    CRIU_MISSING="criu refuses this kernel (criu check); tests/vm/check-criu.sh runs these tests in a VM"
+  fi
+  export CRIU_MISSING
+}
+
+need_criu() {
+  [ -z "$CRIU_MISSING" ] || skip "$CRIU_MISSING"
 }
 
 setup() {
@@ -67,6 +77,7 @@ run_detached() {
 }
 
 @test "checkpoint: a counter stops, and after restore goes on from where it stopped" {
+  need_criu
   counter
   run_detached "$CT1" "$BUNDLE/out1"
   wait_count 5
@@ -108,6 +119,7 @@ run_detached() {
 }
 
 @test "checkpoint: restore into a new container id, in its own cgroup" {
+  need_criu
   counter
   run_detached "$CT1" "$BUNDLE/out1"
   wait_count 3
@@ -123,10 +135,13 @@ run_detached() {
   [ "$output" = "$CT2" ]
   wait_count $((stopped_at + 3))
   counted_in_order
-  local pid cg
+  local pid cg cg2
   pid=$(container_pid "$CT2")
-  cg=$(jq -r .skiff.cgroup_path "$ROOT/$CT2/state.json" 2>/dev/null || true)
   # The restored process is in the new container's cgroup.
+  cg=$(jq -r .skiff.cgroupPath "$ROOT/$CT2/state.json")
+  cg2=$(findmnt -rn -t cgroup2 -o TARGET | head -n1)
+  [[ "$cg" == */skiff-$CT2 ]]
+  grep -qx "0::${cg#"$cg2"}" "/proc/$pid/cgroup"
   run skiff ps -f json "$CT2"
   [ "$status" -eq 0 ]
   [[ "$output" == *"$pid"* ]]
@@ -136,6 +151,7 @@ run_detached() {
 }
 
 @test "checkpoint: --leave-running keeps the container running" {
+  need_criu
   counter
   run_detached "$CT1" "$BUNDLE/out1"
   wait_count 3
@@ -158,6 +174,7 @@ run_detached() {
 }
 
 @test "checkpoint: --pre-dump then a dump with --parent-path" {
+  need_criu
   counter
   run_detached "$CT1" "$BUNDLE/out1"
   wait_count 3
@@ -178,6 +195,23 @@ run_detached() {
   skiff restore -d --image-path "$IMG" -b "$BUNDLE" "$CT1" < <(:) 3>&- > >(exec cat 3>&- >/dev/null) 2>&1
   wait_count $((stopped_at + 3))
   counted_in_order
+}
+
+@test "checkpoint: a read-only rootfs stays read-only after restore; exec enters the restored container" {
+  need_criu
+  update_config '.root.readonly = true'
+  set_args /bin/sleep 1000
+  run_detached "$CT1" "$BUNDLE/out1"
+  run skiff checkpoint --image-path "$IMG" "$CT1"
+  [ "$status" -eq 0 ] || { echo "$output"; false; }
+  skiff restore -d --image-path "$IMG" -b "$BUNDLE" "$CT1" < <(:) 3>&- > >(exec cat 3>&- >/dev/null) 2>&1
+  run skiff exec "$CT1" /bin/sh -c 'touch /probe'
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"Read-only file system"* ]]
+  [ ! -e "$BUNDLE/rootfs/probe" ]
+  run skiff exec "$CT1" /bin/cat /proc/1/cmdline
+  [ "$status" -eq 0 ]
+  [[ "$output" == *sleep*1000* ]]
 }
 
 # A console socket server: receives the pty master, writes what it reads
@@ -218,6 +252,7 @@ EOF
 }
 
 @test "checkpoint: a container with a terminal is restored on a new pty from the console socket" {
+  need_criu
   require_cmd python3
   update_config '.process.terminal = true'
   set_args /bin/sh -c 'i=0; while :; do i=$((i + 1)); echo $i >>/tmp/count; [ -t 1 ] && echo tty-$i; sleep 0.1; done'
@@ -271,6 +306,7 @@ pm() {
 }
 
 @test "checkpoint: podman container checkpoint and restore drive skiff" {
+  need_criu
   command -v podman >/dev/null && command -v conmon >/dev/null ||
     skip "podman and conmon are not installed"
   # On a hybrid host podman would make cgroups in the v1 hierarchies:
