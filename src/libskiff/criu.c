@@ -429,12 +429,12 @@ checkpoint (struct skiff_context *ctx, const struct skiff_criu_opts *o, skiff_er
   if (skiff_load_config (c.dirfd, "config.json", &config, NULL, NULL, err) < 0)
     goto out;
 
+  if (mkdir_p (o->image_path, 0700, err) < 0)
+    goto out;
   images = realpath (o->image_path, NULL);
-  if (images == NULL && (mkdir_p (o->image_path, 0700, err) < 0
-                         || (images = realpath (o->image_path, NULL)) == NULL))
+  if (images == NULL)
     {
-      if (images == NULL && (err == NULL || *err == NULL))
-        skiff_error_sys (err, "image path `%s`", o->image_path);
+      skiff_error_sys (err, "image path `%s`", o->image_path);
       goto out;
     }
   work = xstrdup (o->work_path ? o->work_path : images);
