@@ -14,6 +14,7 @@ if [ "${1:-}" = --tests ]; then
         qemu-system-x86 linux-image-amd64 kmod cpio xz-utils clang
         apparmor selinux-policy-default systemd dbus"
   pkgs="$pkgs skopeo umoci zstd"
+  pkgs="$pkgs criu"
   pkgs="$pkgs docker-registry apache2-utils openssl python3-cryptography"
 fi
 missing=

@@ -44,7 +44,16 @@ typedef int (*skiff_command_fn) (struct skiff_context *ctx, int argc, char **arg
   X (events, "print container events or resource statistics",                               \
      "[--stats] [--interval SECS] ID")                                                        \
   X (spec, "write a default config.json", "[-b|--bundle DIR] [--rootless]")                  \
-  X (features, "print the runtime's features document (JSON)", "")
+  X (features, "print the runtime's features document (JSON)", "")                           \
+  X (checkpoint, "checkpoint a running container with CRIU",                                \
+     "[--image-path DIR] [--work-path DIR] [--parent-path DIR] [--leave-running]\n"         \
+     "       [--pre-dump] [--tcp-established] [--ext-unix-sk] [--shell-job] [--file-locks]\n" \
+     "       [--manage-cgroups-mode soft|full|strict|ignore] [--empty-ns network] ID")        \
+  X (restore, "restore a container from a checkpoint",                                      \
+     "[--image-path DIR] [--work-path DIR] [-b|--bundle DIR] [-d|--detach]\n"                \
+     "       [--pid-file FILE] [--console-socket SOCKET] [--tcp-established]\n"             \
+     "       [--ext-unix-sk] [--shell-job] [--file-locks]\n"                                  \
+     "       [--manage-cgroups-mode soft|full|strict|ignore] [--no-pivot] [--no-subreaper] ID")
 
 #define X(name, summary, usage) \
   int skiff_cmd_##name (struct skiff_context *ctx, int argc, char **argv, skiff_error_t *err);
