@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "containerfile_internal.h"
+#include "ocispec/json.h"
 #include "utils.h"
 
 struct flag_spec
@@ -88,139 +89,35 @@ quotable (const char *s, size_t len)
 
 /* --- JSON arrays of strings ------------------------------------------------------------------- */
 
-static const char *
-json_ws (const char *p)
-{
-  while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-    p++;
-  return p;
-}
-
-static int
-json_hex4 (const char *p, unsigned *out)
-{
-  unsigned v = 0;
-  for (int i = 0; i < 4; i++)
-    {
-      char c = p[i];
-      v <<= 4;
-      if (c >= '0' && c <= '9')
-        v |= c - '0';
-      else if (c >= 'a' && c <= 'f')
-        v |= c - 'a' + 10;
-      else if (c >= 'A' && c <= 'F')
-        v |= c - 'A' + 10;
-      else
-        return -1;
-    }
-  *out = v;
-  return 0;
-}
-
-static void
-utf8_add (struct cf_buf *b, unsigned cp)
-{
-  char u[4];
-  size_t n;
-  if (cp < 0x80)
-    u[0] = cp, n = 1;
-  else if (cp < 0x800)
-    u[0] = 0xc0 | (cp >> 6), u[1] = 0x80 | (cp & 0x3f), n = 2;
-  else if (cp < 0x10000)
-    u[0] = 0xe0 | (cp >> 12), u[1] = 0x80 | ((cp >> 6) & 0x3f), u[2] = 0x80 | (cp & 0x3f), n = 3;
-  else
-    u[0] = 0xf0 | (cp >> 18), u[1] = 0x80 | ((cp >> 12) & 0x3f), u[2] = 0x80 | ((cp >> 6) & 0x3f),
-    u[3] = 0x80 | (cp & 0x3f), n = 4;
-  cf_buf_add (b, u, n);
-}
-
-/* One JSON string at P (at its '"'); *END after it.  NULL when it is not a valid string, or holds
-   \u0000, which no C string can carry.  */
-static char *
-json_string (const char *p, const char **end)
-{
-  struct cf_buf b = { 0 };
-
-  for (p++; *p != '"'; p++)
-    {
-      unsigned cp, lo;
-      if ((unsigned char) *p < 0x20)
-        goto bad; /* the end of the text, or a raw control char */
-      if (*p != '\\')
-        {
-          cf_buf_addc (&b, *p);
-          continue;
-        }
-      switch (*++p)
-        {
-        case '"': case '\\': case '/': cf_buf_addc (&b, *p); break;
-        case 'b': cf_buf_addc (&b, '\b'); break;
-        case 'f': cf_buf_addc (&b, '\f'); break;
-        case 'n': cf_buf_addc (&b, '\n'); break;
-        case 'r': cf_buf_addc (&b, '\r'); break;
-        case 't': cf_buf_addc (&b, '\t'); break;
-        case 'u':
-          if (json_hex4 (p + 1, &cp) < 0 || cp == 0)
-            goto bad;
-          p += 4;
-          if (cp >= 0xdc00 && cp <= 0xdfff)
-            goto bad;
-          if (cp >= 0xd800 && cp <= 0xdbff)
-            {
-              /* A surrogate pair makes one code point above U+FFFF.  */
-              if (p[1] != '\\' || p[2] != 'u' || json_hex4 (p + 3, &lo) < 0 || lo < 0xdc00 || lo > 0xdfff)
-                goto bad;
-              cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-              p += 6;
-            }
-          utf8_add (&b, cp);
-          break;
-        default:
-          goto bad;
-        }
-    }
-  *end = p + 1;
-  return cf_buf_take (&b);
-bad:
-  free (b.s);
-  return NULL;
-}
-
-/* S as a JSON array of strings and nothing else; NULL when it is not one.  */
+/* S as a JSON array of strings and nothing else; NULL when it is not one.
+   libocispec's parser reads it (strict: valid UTF-8, every escape).  */
 static char **
 json_array (const char *s)
 {
-  cleanup_strv char **v = xmalloc0 (sizeof (char *));
-  size_t n = 0;
-  const char *p = json_ws (s);
+  cleanup_free char *perr = NULL;
+  oci_json *doc = oci_json_parse (s, strlen (s), "instruction", &perr);
+  char **v = NULL;
 
-  if (*p++ != '[')
+  if (doc == NULL)
     return NULL;
-  p = json_ws (p);
-  if (*p == ']')
-    p++;
-  else
-    for (;;)
-      {
-        char *str;
-        if (*p != '"' || (str = json_string (p, &p)) == NULL)
-          return NULL;
-        v = xrealloc (v, (n + 2) * sizeof (char *));
-        v[n++] = str;
-        v[n] = NULL;
-        p = json_ws (p);
-        if (*p == ']')
-          {
-            p++;
-            break;
-          }
-        if (*p++ != ',')
-          return NULL;
-        p = json_ws (p);
-      }
-  if (*json_ws (p) != '\0')
-    return NULL;
-  return steal_pointer (&v);
+  if (doc->type == OCI_JSON_ARRAY)
+    {
+      v = xmalloc0 ((doc->len + 1) * sizeof (char *));
+      for (size_t i = 0; i < doc->len && v; i++)
+        {
+          const oci_json *it = doc->items[i];
+          /* \u0000 cannot be carried by a C string.  */
+          if (it->type != OCI_JSON_STRING || strlen (it->s) != it->len)
+            {
+              strv_free (v);
+              v = NULL;
+            }
+          else
+            v[i] = xstrdup (it->s);
+        }
+    }
+  oci_json_free (doc);
+  return v;
 }
 
 /* --- instructions ------------------------------------------------------------------------------ */

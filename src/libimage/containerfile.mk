@@ -9,5 +9,6 @@ check_PROGRAMS += tests/unit/test-containerfile
 TESTS += tests/unit/test-containerfile
 tests_unit_test_containerfile_SOURCES = tests/unit/test-containerfile.c
 tests_unit_test_containerfile_CFLAGS = $(IMAGE_CFLAGS) $(CRITERION_CFLAGS)
-tests_unit_test_containerfile_LDADD = src/libimage/libimage.a src/libskiff/libskiff.a $(CRITERION_LIBS)
+tests_unit_test_containerfile_LDADD = src/libimage/libimage.a src/libskiff/libskiff.a libocispec/libocispec.a \
+	$(DEPS_LIBS) $(CRITERION_LIBS)
 endif

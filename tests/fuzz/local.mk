@@ -24,7 +24,7 @@ FUZZ_CONFIG_SRCS = tests/fuzz/fuzz-config.c $(FUZZ_BASE_SRCS) $(FUZZ_OCISPEC_SRC
 FUZZ_MOUNT_OPTIONS_SRCS = tests/fuzz/fuzz-mount-options.c src/libskiff/mount_options.c \
 	$(FUZZ_BASE_SRCS)
 FUZZ_CONTAINERFILE_SRCS = tests/fuzz/fuzz-containerfile.c src/libimage/containerfile.c \
-	src/libimage/containerfile_words.c $(FUZZ_BASE_SRCS)
+	src/libimage/containerfile_words.c $(FUZZ_BASE_SRCS) libocispec/ocispec/json.c
 EXTRA_DIST += tests/fuzz/local.mk tests/fuzz/fuzz-security.c tests/fuzz/fuzz-config.c \
 	tests/fuzz/fuzz-mount-options.c tests/fuzz/fuzz-containerfile.c tests/fuzz/corpus
 CLEANFILES += tests/fuzz/fuzz-security tests/fuzz/fuzz-config tests/fuzz/fuzz-mount-options \
