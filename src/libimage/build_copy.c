@@ -18,10 +18,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <unistd.h>
-#include <linux/openat2.h>
 
 #include "fs.h"
 #include "layer.h"
@@ -62,24 +60,6 @@ struct copy
 
 /* --- paths in the root ---------------------------------------------------- */
 
-static int
-open_in_root (int rootfd, const char *path, int flags)
-{
-  struct open_how how = {
-    .flags = (unsigned long long) (flags | O_CLOEXEC),
-    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-  };
-  if (*path == '\0')
-    path = ".";
-  for (int tries = 0;; tries++)
-    {
-      int fd = (int) syscall (SYS_openat2, rootfd, path, &how, sizeof how);
-      if (fd < 0 && errno == EAGAIN && tries < 32)
-        continue;
-      return fd;
-    }
-}
-
 static char *
 join_path (const char *dir, const char *name)
 {
@@ -103,7 +83,7 @@ ensure_dir (struct copy *cp, const char *path, skiff_error_t *err)
   cleanup_close int parent = -1;
   cleanup_free char *parent_path = NULL;
   const char *base = strrchr (path, '/') ? strrchr (path, '/') + 1 : path;
-  int fd = open_in_root (cp->rootfd, path, O_RDONLY | O_DIRECTORY);
+  int fd = skiff_open_in_root (cp->rootfd, path, O_RDONLY | O_DIRECTORY, 0, NULL);
 
   if (fd >= 0)
     return fd;
@@ -114,7 +94,7 @@ ensure_dir (struct copy *cp, const char *path, skiff_error_t *err)
 
   parent_path = dir_part (path);
   parent = *parent_path ? skiff_mkdir_in_root (cp->rootfd, parent_path, 0755, err)
-                        : open_in_root (cp->rootfd, "", O_PATH | O_DIRECTORY);
+                        : skiff_open_in_root (cp->rootfd, "", O_PATH | O_DIRECTORY, 0, NULL);
   if (parent < 0)
     return *parent_path ? -1 : skiff_error_sys (err, "open the root");
   if (mkdirat (parent, base, 0755) == 0)
@@ -139,7 +119,7 @@ ensure_dir (struct copy *cp, const char *path, skiff_error_t *err)
     }
   else
     return skiff_error_sys (err, "mkdir `/%s`", path);
-  fd = open_in_root (cp->rootfd, path, O_RDONLY | O_DIRECTORY);
+  fd = skiff_open_in_root (cp->rootfd, path, O_RDONLY | O_DIRECTORY, 0, NULL);
   if (fd < 0)
     return skiff_error_sys (err, "open `/%s`", path);
   return fd;
@@ -218,7 +198,7 @@ static int
 link_to (struct copy *cp, const char *target, int dirfd, const char *name, skiff_error_t *err)
 {
   cleanup_free char *tdir = dir_part (target);
-  cleanup_close int tfd = open_in_root (cp->rootfd, tdir, O_PATH | O_DIRECTORY);
+  cleanup_close int tfd = skiff_open_in_root (cp->rootfd, tdir, O_PATH | O_DIRECTORY, 0, NULL);
   if (tfd < 0)
     return skiff_error_sys (err, "open `/%s`", tdir);
   /* flags 0: the file itself, never what a symlink there names */
@@ -413,7 +393,7 @@ copy_enter (void *data, int srcfd, const char *name, const char *rel, const stru
         {
           /* the image's symlink to one of its directories (lib -> usr/lib)
              is followed, inside the root */
-          fd = open_in_root (cp->rootfd, path, O_RDONLY | O_DIRECTORY);
+          fd = skiff_open_in_root (cp->rootfd, path, O_RDONLY | O_DIRECTORY, 0, NULL);
           foreign = fd >= 0;
         }
       if (fd < 0 && !S_ISDIR (cur.st_mode))
@@ -541,7 +521,7 @@ copy_match (struct copy *cp, const char *match, const char *dest, bool dest_is_d
   else
     {
       /* onto an existing directory: inside it */
-      dfd = open_in_root (cp->rootfd, dest, O_RDONLY | O_DIRECTORY);
+      dfd = skiff_open_in_root (cp->rootfd, dest, O_RDONLY | O_DIRECTORY, 0, NULL);
       if (dfd >= 0)
         dpath = xstrdup (dest);
       else
