@@ -136,7 +136,7 @@ mkdir "$T/share"
 # VM_SYSTEMD=1: systemd is PID 1 and runs the command as a service.
 if [ "${VM_SYSTEMD:-0}" = 1 ]; then
   cp "$here/vm-stage2-systemd.sh" "$T/share/stage2.sh"
-  cp "$here/vm-systemd-cmd.sh" "$T/share/systemd-cmd.sh"
+  cp "$here/vm-stage2.sh" "$T/share/run-cmd.sh"
 else
   cp "$here/vm-stage2.sh" "$T/share/stage2.sh"
 fi

@@ -2,7 +2,7 @@
 # Stage 2 of tests/vm/vm-run.sh with VM_SYSTEMD=1: PID 1 after switch_root
 # hands over to the host's systemd, booted to skiff-vm.target, which starts
 # only the D-Bus system bus and skiff-vm.service; that service runs the
-# command (tests/vm/vm-systemd-cmd.sh) and powers the VM off.
+# command (tests/vm/vm-stage2.sh --boot-time) and powers the VM off.
 #
 # Everything written here lands in the guest's tmpfs overlay, never on the
 # host.  Under emulation every file systemd looks at is a 9p round trip,
@@ -34,7 +34,7 @@ After=dbus.socket dbus.service
 
 [Service]
 Type=oneshot
-ExecStart=/bin/bash /run/vm-run/systemd-cmd.sh
+ExecStart=/bin/bash /run/vm-run/run-cmd.sh --boot-time
 StandardInput=null
 StandardOutput=null
 StandardError=null

@@ -3,7 +3,9 @@
 # command in the foreground (a background job would start with SIGINT and
 # SIGQUIT ignored), stdout/stderr on the virtio-serial ports, then records
 # the status and powers off.  Builtins only until the command runs: every
-# binary is a 9p read under emulation.
+# binary is a 9p read under emulation.  With VM_SYSTEMD=1 it is instead
+# skiff-vm.service's command (vm-stage2-systemd.sh), started with
+# --boot-time to report how long systemd took to get there.
 ctl=/run/vm-run
 out=/dev/null err=/dev/null
 for p in /sys/class/virtio-ports/vport*; do
@@ -13,6 +15,10 @@ for p in /sys/class/virtio-ports/vport*; do
     stderr) err=/dev/${p##*/} ;;
   esac
 done
+if [ "${1:-}" = --boot-time ]; then
+  read -r up _ </proc/uptime
+  echo "== systemd VM: boot to skiff-vm.service took $up s (kernel uptime)" >"$err"
+fi
 mapfile -d '' argv <"$ctl/argv"
 mapfile -d '' envv <"$ctl/env"
 mapfile -d '' cwd <"$ctl/cwd"
