@@ -159,7 +159,7 @@ image_cmd_ps (struct image_cli *cli, int argc, char **argv, skiff_error_t *err)
         }
       image_format_ago (c->created, now, created, sizeof created);
       {
-        cleanup_free char *quoted = xasprintf ("\"%.20s%s\"", cmd, strlen (cmd) > 20 ? "..." : "");
+        cleanup_free char *quoted = xasprintf ("\"%.19s%s\"", cmd, strlen (cmd) > 19 ? "..." : "");
         printf ("%-20s %-30s %-24s %-16s %-20s", c->name, c->image_name, quoted, created, status);
       }
       if (o.size)
