@@ -386,16 +386,24 @@ image_pull (struct image_store *store, const char *refstr, const struct image_pu
       descs = xmalloc ((m->layers_len + 1) * sizeof *descs);
       descs[0] = m->config;
       memcpy (descs + 1, m->layers, m->layers_len * sizeof *descs);
-      prog = image_progress_new (o->reg.quiet);
-      ret = fetch_blobs (r, store, ref.repository, descs, m->layers_len + 1, prog, err);
-      image_progress_free (prog);
+      /* A blob found in the store is not fetched; when rmi or prune takes
+         it before the tag (ESTALE), fetching again brings it back.  */
+      for (int tries = 0;; tries++)
+        {
+          prog = image_progress_new (o->reg.quiet);
+          ret = fetch_blobs (r, store, ref.repository, descs, m->layers_len + 1, prog, err);
+          image_progress_free (prog);
+          if (ret == 0)
+            ret = check_config (store, m, err);
+          if (ret == 0)
+            ret = image_store_put_blob (store, mb.data, mb.len, mb.digest, NULL, err);
+          if (ret == 0)
+            ret = image_store_tag (store, name, mb.digest, mb.media_type, (int64_t) mb.len, err);
+          if (ret == 0 || err == NULL || *err == NULL || (*err)->status != ESTALE || tries == 2)
+            break;
+          skiff_error_free (err);
+        }
     }
-  if (ret == 0)
-    ret = check_config (store, m, err);
-  if (ret == 0)
-    ret = image_store_put_blob (store, mb.data, mb.len, mb.digest, NULL, err);
-  if (ret == 0)
-    ret = image_store_tag (store, name, mb.digest, mb.media_type, (int64_t) mb.len, err);
   if (ret == 0)
     snprintf (image_id, IMAGE_DIGEST_LEN, "%s", m->config->digest);
   free (descs);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "image.h"
 #include "ocispec/image.h"
 #include "ref.h"
 #include "store_internal.h"
@@ -293,7 +294,7 @@ image_store_save_index (struct image_store *s, const oci_image_index *idx, skiff
       free (perr);
       return -1;
     }
-  if (write_file_atomic_at (s->layout_fd, "index.json", json, strlen (json), 0644, err) < 0)
+  if (write_file_durable_at (s->layout_fd, "index.json", json, strlen (json), 0644, err) < 0)
     return skiff_error_wrap (err, "store `%s`", s->root);
   return 0;
 }
@@ -356,6 +357,35 @@ image_index_untag (oci_image_index *idx, const char *ref_name)
     }
 }
 
+/* Called under the lock: every blob the manifest MANIFEST_DIGEST names is
+   here.  A pull does not fetch a blob the store has, and rmi or prune may
+   remove that blob, with the image that held it, before the pull's tag:
+   the index must never name a missing blob.  ESTALE tells the caller
+   that fetching again completes the image.  */
+static int
+check_blobs_present (struct image_store *s, const char *ref_name, const char *manifest_digest,
+                     const char *media_type, skiff_error_t *err)
+{
+  oci_image_descriptor d = { .media_type = (char *) media_type, .digest = (char *) manifest_digest };
+  oci_image_descriptor *dp = &d;
+  oci_image_index one = { .schema_version = 2, .manifests = &dp, .manifests_len = 1 };
+  cleanup_strv char **refs = NULL;
+  size_t n = 0;
+
+  /* An index may name manifests of other platforms, never fetched.  */
+  if (image_media_type_is_index (media_type))
+    return image_store_has_blob (s, manifest_digest) ? 0
+           : skiff_error_plain (err, ESTALE, "tag %s: index %s is not in the store (removed meanwhile)",
+                                ref_name ? ref_name : "<none>", manifest_digest);
+  if (image_store_referenced (s, &one, &refs, &n, err) < 0)
+    return -1;
+  for (size_t i = 0; i < n; i++)
+    if (!image_store_has_blob (s, refs[i]))
+      return skiff_error_plain (err, ESTALE, "tag %s: blob %s of manifest %s is not in the store (removed meanwhile)",
+                                ref_name ? ref_name : "<none>", refs[i], manifest_digest);
+  return 0;
+}
+
 int
 image_store_tag (struct image_store *s, const char *ref_name, const char *manifest_digest, const char *media_type,
                  int64_t size, skiff_error_t *err)
@@ -368,7 +398,9 @@ image_store_tag (struct image_store *s, const char *ref_name, const char *manife
   if (!image_store_has_blob (s, manifest_digest))
     return skiff_error_plain (err, ENOENT, "tag %s: manifest %s is not in the store", ref_name ? ref_name : "<none>",
                               manifest_digest);
-  if (image_store_lock (s, &lock, err) < 0 || image_store_load_index (s, &idx, err) < 0)
+  if (image_store_lock (s, &lock, err) < 0
+      || check_blobs_present (s, ref_name, manifest_digest, media_type, err) < 0
+      || image_store_load_index (s, &idx, err) < 0)
     return -1;
 
   if (ref_name)

@@ -218,15 +218,15 @@ write_file_at (int dirfd, const char *path, const void *data, size_t len, skiff_
   return 0;
 }
 
-int
-write_file_atomic_at (int dirfd, const char *name, const void *data, size_t len, mode_t mode,
-                      skiff_error_t *err)
+static int
+replace_file_at (int dirfd, const char *name, const void *data, size_t len, mode_t mode, bool durable,
+                 skiff_error_t *err)
 {
   cleanup_free char *tmp = xasprintf (".%s.tmp", name);
   cleanup_close int fd = openat (dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0)
     return skiff_error_sys (err, "create `%s`", tmp);
-  if (write_all (fd, data, len) < 0)
+  if (write_all (fd, data, len) < 0 || (durable && fsync (fd) < 0))
     {
       int saved = errno;
       unlinkat (dirfd, tmp, 0);
@@ -238,7 +238,23 @@ write_file_atomic_at (int dirfd, const char *name, const void *data, size_t len,
       unlinkat (dirfd, tmp, 0);
       return skiff_error_make (err, saved, "rename `%s` to `%s`", tmp, name);
     }
+  if (durable && fsync (dirfd) < 0)
+    return skiff_error_sys (err, "fsync the directory of `%s`", name);
   return 0;
+}
+
+int
+write_file_atomic_at (int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+                      skiff_error_t *err)
+{
+  return replace_file_at (dirfd, name, data, len, mode, false, err);
+}
+
+int
+write_file_durable_at (int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+                       skiff_error_t *err)
+{
+  return replace_file_at (dirfd, name, data, len, mode, true, err);
 }
 
 int

@@ -79,10 +79,14 @@ ssize_t recv_with_fd (int sock, void *buf, size_t len, int *fd);
 int read_file_at (int dirfd, const char *path, char **out, size_t *len, skiff_error_t *err);
 /* Write DATA to an existing file (O_WRONLY|O_TRUNC), e.g. in /proc or /sys. */
 int write_file_at (int dirfd, const char *path, const void *data, size_t len, skiff_error_t *err);
-/* Create-or-replace NAME in DIRFD atomically: write a temporary file, fsync
-   is not needed for tmpfs state, then rename over NAME.  */
+/* Create-or-replace NAME in DIRFD atomically: write a temporary file, then
+   rename it over NAME.  No fsync: meant for state on tmpfs.  */
 int write_file_atomic_at (int dirfd, const char *name, const void *data, size_t len, mode_t mode,
                           skiff_error_t *err);
+/* The same, for files on disk that must survive a crash: the data is
+   fsynced before the rename, and DIRFD after it.  */
+int write_file_durable_at (int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+                           skiff_error_t *err);
 
 /* mkdir -p on a host path.  */
 int mkdir_p (const char *path, mode_t mode, skiff_error_t *err);

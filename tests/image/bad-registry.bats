@@ -87,6 +87,35 @@ count() { # LOG JQ-FILTER
   store_unchanged
 }
 
+@test "slow registry: layers an rmi removes while a pull reuses them are fetched again" {
+  # t2 shares t1's first three layers: the pull finds them in the store and
+  # fetches only the rest, slowly; meanwhile rmi of t1 removes them.
+  fake_registry_start "$LAYOUT" --delay-blobs 3
+  bg_start sh -c '"$0" --root "$1" pull -q "$2" >"$3" 2>&1; echo $? >"$4"' \
+    "$SKIFF_IMAGE" "$STORE" "$FAKE/img:t2" "$WORK/pull.out" "$WORK/pull.status"
+  for _ in $(seq 100); do
+    [ "$(count "$FAKE_LOG" '.status == 0')" -gt 0 ] && break
+    sleep 0.1
+  done
+  [ "$(count "$FAKE_LOG" '.status == 0')" -gt 0 ]
+  shared=$(jq -r '.layers[0].digest' "$STORE/oci/blobs/sha256/$(jq -r '.manifests[0].digest' \
+    "$WORK/index.before" | cut -d: -f2)")
+  run simg rmi "$(jq -r '.manifests[0].annotations["org.opencontainers.image.ref.name"]' "$WORK/index.before")"
+  [ "$status" -eq 0 ]
+  [ ! -e "$STORE/oci/blobs/sha256/${shared#sha256:}" ]
+  for _ in $(seq 300); do
+    [ -s "$WORK/pull.status" ] && break
+    sleep 0.1
+  done
+  cat "$WORK/pull.out"
+  [ "$(cat "$WORK/pull.status")" = 0 ]
+  # The shared layer was fetched again, and the image is whole.
+  [ "$(count "$FAKE_LOG" ".path | endswith(\"$shared\")")" -ge 1 ]
+  [ -f "$STORE/oci/blobs/sha256/${shared#sha256:}" ]
+  run simg fsck
+  [ "$status" -eq 0 ]
+}
+
 @test "bad registry: a blob whose digest does not match" {
   fake_registry_start "$LAYOUT" --corrupt-blobs
   run simg pull "$FAKE/img:t2"

@@ -18,6 +18,8 @@ whether an Authorization header came, the status answered.  Faults:
   --blob-status S                  blob requests get S
   --basic USER:PASS                Basic auth required everywhere
   --redirect-blobs URL             blob GETs get a 307 to URL + the path
+  --delay-blobs SECONDS            blob GETs are logged (status 0) when they
+                                   arrive, then answered SECONDS later
 """
 import argparse
 import base64
@@ -48,6 +50,7 @@ def main():
     p.add_argument("--blob-status", type=int, default=0)
     p.add_argument("--basic")
     p.add_argument("--redirect-blobs")
+    p.add_argument("--delay-blobs", type=float, default=0)
     a = p.parse_args()
 
     lock = threading.Lock()
@@ -174,6 +177,9 @@ def main():
                 self.error(404, "BLOB_UNKNOWN")
                 return
             layer = digest in layer_digests
+            if a.delay_blobs and self.command == "GET":
+                self.log(0)
+                time.sleep(a.delay_blobs)
             if a.hang_blobs:
                 self.log(0)
                 time.sleep(3600)
