@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "image_commands.h"
+#include "log.h"
 #include "utils.h"
 
 struct command
@@ -226,6 +227,8 @@ main (int argc, char **argv)
       return IMAGE_EXIT_USAGE;
     }
 
+  skiff_log_set_name ("skiff-image");
+  skiff_log_init (NULL, false, cli.debug, NULL);
   cli.root = root ? root : (root = default_root ());
   cli.runtime = runtime ? runtime : (runtime = default_runtime ());
   ret = cmd->fn (&cli, argc - optind, argv + optind, &err);

@@ -13,6 +13,7 @@
 
 #include <curl/curl.h>
 
+#include "log.h"
 #include "utils.h"
 
 /* Manifests are at most 4 MiB in the distribution spec; error bodies are
@@ -433,6 +434,7 @@ xfer_done (struct image_http *h, struct image_http_req *r, CURLcode res)
     }
   if (res != CURLE_OK)
     {
+      skiff_debug ("%s %s: %s (attempt %d)", m, r->url, curl_easy_strerror (res), x->attempt);
       if (transient (res) && x->attempt < h->o.max_attempts)
         retry = true;
       else
@@ -454,6 +456,8 @@ xfer_done (struct image_http *h, struct image_http_req *r, CURLcode res)
       if ((r->status >= 500 || r->status == 429) && x->attempt < h->o.max_attempts)
         retry = true;
     }
+  if (res == CURLE_OK)
+    skiff_debug ("%s %s: HTTP %ld (attempt %d)", m, r->url, r->status, x->attempt);
   if (!retry)
     return;
 

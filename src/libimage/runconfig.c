@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "fs.h"
+#include "log.h"
 #include "utils.h"
 
 extern char **environ;
@@ -32,6 +33,16 @@ image_runtime_run (const char *runtime, char *const *args, int in, int out, int 
   argv[0] = xstrdup (runtime);
   for (size_t i = 0; i < n; i++)
     argv[i + 1] = xstrdup (args[i]);
+  if (skiff_log_debug_enabled ())
+    {
+      cleanup_free char *line = NULL;
+      size_t len = 0;
+      FILE *f = open_memstream (&line, &len);
+      for (size_t i = 0; f && argv[i]; i++)
+        fprintf (f, "%s%s", i ? " " : "", argv[i]);
+      if (f && fclose (f) == 0)
+        skiff_debug ("runtime: %s", line);
+    }
   if (output && pipe2 (pipefd, O_CLOEXEC) < 0)
     return skiff_error_sys (err, "pipe");
   posix_spawn_file_actions_init (&fa);

@@ -15,6 +15,13 @@
 static int log_fd = 2;
 static bool log_json;
 static bool log_debug;
+static const char *log_name = "skiff";
+
+void
+skiff_log_set_name (const char *name)
+{
+  log_name = name;
+}
 
 int
 skiff_log_init (const char *file, bool json, bool debug, skiff_error_t *err)
@@ -91,7 +98,7 @@ emit (enum skiff_log_level level, const char *msg, int fd)
       fprintf (f, ",\"time\":\"%s.%06ldZ\"}\n", ts, (long) tv.tv_usec);
     }
   else
-    fprintf (f, "skiff: %s%s%s\n", level == SKIFF_LOG_ERROR ? "" : level_name (level),
+    fprintf (f, "%s: %s%s%s\n", log_name, level == SKIFF_LOG_ERROR ? "" : level_name (level),
              level == SKIFF_LOG_ERROR ? "" : ": ", msg);
   fclose (f);
   if (write_all (fd, line, len) < 0)

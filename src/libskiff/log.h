@@ -18,6 +18,8 @@ enum skiff_log_level
 /* FILE may be NULL (stderr).  Returns <0 if FILE cannot be opened.  */
 int skiff_log_init (const char *file, bool json, bool debug, skiff_error_t *err);
 bool skiff_log_debug_enabled (void);
+/* The program named at the start of text lines ("skiff" by default).  */
+void skiff_log_set_name (const char *name);
 void skiff_log (enum skiff_log_level level, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 #define skiff_debug(...) \
   do { if (skiff_log_debug_enabled ()) skiff_log (SKIFF_LOG_DEBUG, __VA_ARGS__); } while (0)

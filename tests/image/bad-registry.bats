@@ -44,9 +44,12 @@ count() { # LOG JQ-FILTER
 
 @test "bad registry: 500 then 200 is retried and succeeds" {
   fake_registry_start "$LAYOUT" --fail-first 2 --fail-status 500
-  run simg pull "$FAKE/img:t2"
+  run simg --debug pull "$FAKE/img:t2"
   [ "$status" -eq 0 ]
   [ "$(count "$FAKE_LOG" '.status == 500')" -eq 2 ]
+  # --debug shows each attempt and its answer.
+  [[ "$output" == *"skiff-image: debug: GET http://$FAKE/v2/img/manifests/t2: HTTP 500 (attempt 1)"* ]]
+  [[ "$output" == *"skiff-image: debug: GET http://$FAKE/v2/img/manifests/t2: HTTP 200 (attempt 3)"* ]]
   run simg fsck
   [ "$status" -eq 0 ]
 }

@@ -144,3 +144,13 @@ teardown() {
   [ "${lines[2]}" = /srv/app ]
   [ "${lines[3]}" = "FOO=bar PATH=/bin:/usr/bin" ]
 }
+
+@test "--debug names every runtime command line skiff-image runs; without it, none" {
+  make_image app '{"config":{"Cmd":["/bin/sh"]},"layers":[{"busybox":true}]}'
+  run simg --debug unpack app "$WORK/b"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"skiff-image: debug: runtime: "*"skiff spec --bundle $WORK/b"* ]]
+  run simg unpack app "$WORK/c"
+  [ "$status" -eq 0 ]
+  [[ "$output" != *"debug:"* ]]
+}
