@@ -230,6 +230,7 @@ EOF
   [ "$status" -eq 0 ]
   [[ "$output" != *"STEP 2/5"* ]]
   run simg run --rm builder-only cat /out/result
+  echo "$output"
   [ "$output" = "made in stage 0" ]
 
   run build --target nosuch "$CTX"
