@@ -21,6 +21,10 @@ src_libimage_libimage_a_SOURCES += \
 	src/libimage/container_commit.c src/libimage/container_commit.h
 skiff_image_SOURCES += \
 	src/image/commit.c
+src_libimage_libimage_a_SOURCES += \
+	src/libimage/container_exec.c src/libimage/container_exec.h
+skiff_image_SOURCES += \
+	src/image/exec.c
 
 # Runs by hand (not part of `make check`): container start (time, memory),
 # disk per container and commit against podman; wants a build without

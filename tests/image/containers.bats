@@ -554,3 +554,64 @@ SH
     [ "$(cat "$STORE/layerinfo/$hex")" = "$expected" ]
   done
 }
+
+@test "exec runs a command in a running container: its env, user and workdir, the overrides, the exit status" {
+  make_app_image
+  run simg run -d --name web app 'while :; do sleep 0.2; done'
+  [ "$status" -eq 0 ]
+  # The container's Env, User and WorkingDir, as podman exec keeps them.
+  run simg exec web sh -c 'id -u; pwd; echo FOO=$FOO'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = "1001
+/srv/app
+FOO=image" ]
+  run simg exec -e FOO=exec -e BAR=2 -u root -w /tmp web sh -c 'id -u; pwd; echo FOO=$FOO BAR=$BAR'
+  [ "$output" = "0
+/tmp
+FOO=exec BAR=2" ]
+  # A user by name, from the container's /etc/passwd.
+  run simg exec -u app:root web id
+  [[ "$output" == "uid=1001(app) gid=0(root)"* ]]
+  # The process's exit status is exec's; it runs in the container's
+  # namespaces and sees its writes.
+  simg exec -u root web sh -c 'echo mark > /tmp/from-exec'
+  run simg exec web sh -c 'cat /tmp/from-exec; exit 7'
+  [ "$status" -eq 7 ]
+  [ "$output" = mark ]
+  [ "$(simg exec web readlink /proc/1/ns/pid)" = "$(simg exec web readlink /proc/self/ns/pid)" ]
+  # -i passes stdin; without it the process reads nothing.
+  [ "$(echo piped | simg exec -i web sh -c 'read l; echo got:$l')" = got:piped ]
+  [ "$(echo piped | simg exec web sh -c 'read l; echo got:$l')" = got: ]
+  # -d returns at once; the process goes on in the container.
+  run simg exec -d -u root web sh -c 'sleep 0.5; echo late > /tmp/detached'
+  [ "$status" -eq 0 ]
+  [ -z "$output" ]
+  for _ in $(seq 50); do
+    [ "$(simg exec web cat /tmp/detached 2>/dev/null)" = late ] && break
+    sleep 0.1
+  done
+  [ "$(simg exec web cat /tmp/detached)" = late ]
+  # -t -i: a terminal of the container's devpts.
+  run pty_run "$SKIFF_IMAGE" --root "$STORE" exec -t -i web sh -c '[ -t 0 ] && [ -t 1 ] && echo tty:$(tty); read l; echo "got:$l"'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"tty:/dev/pts/"* ]]
+  [[ "$output" == *"got:typed"* ]]
+}
+
+@test "exec refuses a container that is not running, an unknown one and a missing command" {
+  make_app_image
+  simg create --name idle app >/dev/null
+  run simg exec idle true
+  [ "$status" -eq 1 ]
+  [ "$output" = "skiff-image: exec: container idle is not running" ]
+  run simg exec nosuch true
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"nosuch"* ]]
+  run simg exec idle
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"want NAME and a command"* ]]
+  run simg exec -u nobody-here idle true
+  [ "$status" -eq 1 ]
+}
