@@ -49,6 +49,7 @@ typedef int (*image_command_fn) (struct image_cli *cli, int argc, char **argv, s
      "[--rm] [-d|--detach] [-t|--tty] [-i|--interactive] [create's options] IMAGE [CMD...]") \
   X (exec, "run a command in a running container",                                           \
      "[-i|--interactive] [-t|--tty] [-d|--detach] [-e K=V]... [-u USER[:GROUP]] [-w DIR] NAME CMD...") \
+  X (logs, "print what a detached container wrote", "[-f|--follow] NAME")                    \
   X (ps, "list containers", "[-a|--all] [-s|--size] [--format json]")                        \
   X (stop, "stop containers (StopSignal, SIGKILL after the timeout)", "[-t SECONDS] NAME...") \
   X (kill, "send a signal to containers", "[-s|--signal SIGNAL] NAME...")                     \

@@ -22,9 +22,10 @@ src_libimage_libimage_a_SOURCES += \
 skiff_image_SOURCES += \
 	src/image/commit.c
 src_libimage_libimage_a_SOURCES += \
-	src/libimage/container_exec.c src/libimage/container_exec.h
+	src/libimage/container_exec.c src/libimage/container_exec.h \
+	src/libimage/container_logs.c src/libimage/container_logs.h
 skiff_image_SOURCES += \
-	src/image/exec.c
+	src/image/exec.c src/image/logs.c
 
 # Runs by hand (not part of `make check`): container start (time, memory),
 # disk per container and commit against podman; wants a build without

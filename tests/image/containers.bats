@@ -615,3 +615,27 @@ FOO=exec BAR=2" ]
   run simg exec -u nobody-here idle true
   [ "$status" -eq 1 ]
 }
+
+@test "logs prints what a detached container wrote; -f follows it until it exits" {
+  make_app_image
+  simg create --name quiet app >/dev/null
+  run simg logs quiet
+  [ "$status" -eq 0 ]
+  [ -z "$output" ]
+  run simg run -d --name talker app 'echo one; echo err >&2; sleep 1; echo two'
+  [ "$status" -eq 0 ]
+  # -f returns when the container exits, with everything it wrote.
+  run timeout 20 "$SKIFF_IMAGE" --root "$STORE" logs -f talker
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = "one
+err
+two" ]
+  run simg logs talker
+  [ "$output" = "one
+err
+two" ]
+  run simg logs nosuch
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"nosuch"* ]]
+}
