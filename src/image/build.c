@@ -83,9 +83,11 @@ build_option (int opt, const char *arg, void *data, skiff_error_t *err)
       return 0;
     case OPT_LAYERS:
       /* The cache is on by default (podman's --layers); --layers=false
-         turns the lookups off.  */
+         turns the lookups off and keeps no intermediate image.  */
       if (arg && strcmp (arg, "false") == 0)
-        b->o.no_cache = true;
+        b->o.no_cache = b->o.no_layers = true;
+      else if (arg == NULL || strcmp (arg, "true") == 0)
+        b->o.no_layers = false;
       else if (arg && strcmp (arg, "true") != 0)
         return image_usage_error (err, "build", "--layers=%s: true or false", arg);
       return 0;

@@ -26,6 +26,7 @@
 #include "overlay.h"
 #include "ref.h"
 #include "registry.h"
+#include "remove.h"
 #include "runconfig.h"
 #include "store_internal.h"
 #include "utils.h"
@@ -233,6 +234,7 @@ struct build
   bool *arg_used;     /* per build_args entry */
   char **predefined;  /* TARGETOS=linux ... */
   char **globals;     /* ARGs before the first FROM, with their values */
+  char **made;        /* manifests of the images the steps listed */
 };
 
 /* The stage being built: its current image and what is not in it.  */
@@ -481,6 +483,7 @@ cur_commit (struct build *b, struct cur *c, const struct cf_instruction *in, con
   if (image_commit_write (b->s, &c->info, layer, h, image_id, manifest, &size, err) < 0
       || index_add (b->s, manifest, size, c->manifest, key, err) < 0)
     return -1;
+  strv_push (&b->made, manifest);
   return cur_load (b, c, manifest, err);
 }
 
@@ -1290,6 +1293,23 @@ default_file (const char *context)
   return NULL;
 }
 
+/* --layers=false: the images the steps listed go, except KEEP (the result,
+   NULL after a failure); the layers the result uses stay with it.  */
+static void
+drop_intermediates (struct build *b, const char *keep)
+{
+  for (size_t i = 0; b->made && b->made[i]; i++)
+    {
+      struct image_removal r = { 0 };
+      cleanup_error skiff_error_t e = NULL;
+      if (keep && strcmp (b->made[i], keep) == 0)
+        continue;
+      if (image_store_rmi (b->s, b->made[i], false, &r, &e) < 0)
+        fprintf (stderr, "skiff-image: warning: build: intermediate image %.19s: %s\n", b->made[i], e->msg);
+      image_removal_clear (&r);
+    }
+}
+
 int
 image_build (struct image_store *s, const struct image_build_options *o, char image_id[IMAGE_DIGEST_LEN],
              int *run_status, skiff_error_t *err)
@@ -1353,6 +1373,9 @@ image_build (struct image_store *s, const struct image_build_options *o, char im
                (int) strcspn (b.build_args[i], "="), b.build_args[i]);
 
 out:
+  if (o->no_layers)
+    drop_intermediates (&b, ret == 0 ? b.stages[last].result : NULL);
+  strv_free (b.made);
   containerfile_free (b.cf);
   if (b.ctx)
     build_context_free (b.ctx);

@@ -29,6 +29,8 @@ struct image_build_options
   char **tags;          /* canonical references, NULL-terminated (NULL: untagged) */
   char **build_args;    /* --build-arg K=V (K alone: this process's $K), NULL-terminated */
   bool no_cache;        /* no cache lookups (the steps' images and keys are still written) */
+  bool no_layers;       /* --layers=false: no cache lookups, and the steps' images are removed at the
+                           end (their layers stay in the result) */
   const char *target;   /* --target STAGE: the last stage built; NULL: the last one */
   const char *network;  /* RUN's network: "host" (NULL) or "none" */
   bool quiet;           /* -q: no step messages (RUN's output still shows) */

@@ -329,6 +329,52 @@ EOF
   [ "$output" = v2 ]
 }
 
+@test "build: --layers=false looks nothing up and keeps no intermediate image; the result keeps its layers" {
+  make_base
+  echo data >"$CTX/a.txt"
+  cat >"$CTX/Containerfile" <<'EOF'
+FROM base AS first
+RUN echo one > /one
+FROM base
+ENV K=v
+RUN echo "step ran" > /two
+COPY --from=first /one /one
+COPY a.txt /a.txt
+CMD ["cat", "/one", "/two", "/a.txt"]
+EOF
+  run build -t warm "$CTX"
+  [ "$status" -eq 0 ]
+  before=$(simg images -a -q | sort)
+  run build --layers=false -t flat "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(echo "$output" | grep -c 'Using cache')" -eq 0 ]
+  # One new image, the result: no step's image and no stage's stays.
+  new=$(simg images -a -q | sort | comm -13 <(echo "$before") -)
+  echo "new: $new"
+  id=$(simg inspect flat | jq -r '.[0].Id')
+  id=${id#sha256:}
+  [ "$new" = "${id:0:12}" ]
+  run simg run --rm flat
+  [ "$output" = "one
+step ran
+data" ]
+  # Its blobs are all there (fsck), and a prune leaves it whole.
+  run simg fsck
+  [ "$status" -eq 0 ]
+  run simg prune
+  run simg run --rm flat
+  [ "$output" = "one
+step ran
+data" ]
+  # A failed build keeps nothing of its steps either.
+  before=$(simg images -a -q | sort)
+  printf 'FROM base\nRUN echo made > /x\nRUN exit 3\n' >"$CTX/Containerfile"
+  run build --layers=false -t broken "$CTX"
+  [ "$status" -eq 3 ]
+  [ "$(simg images -a -q | sort)" = "$before" ]
+}
+
 @test "build: build args that a RUN uses are part of its cache key" {
   make_base
   printf 'FROM base\nARG WHO=nobody\nRUN echo "hello $WHO" > /who\nCMD ["cat", "/who"]\n' >"$CTX/Containerfile"
