@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -196,18 +197,28 @@ apply_args (oci_process *p, const oci_image_config_config *c, const struct image
 
 /* --- user ---------------------------------------------------------------- */
 
+#define ETC_FILE_MAX (16 << 20)
+
 /* Reads the image's /etc/NAME; a missing file reads as empty.  */
 static int
 read_etc (int rootfd, const char *name, char **out, skiff_error_t *err)
 {
   cleanup_free char *path = xasprintf ("/etc/%s", name);
-  cleanup_close int fd = skiff_open_in_root (rootfd, path, O_RDONLY, 0, NULL);
+  /* The image, or a running container, chose what is there: a FIFO must
+     not block us, nor a device feed us without end.  */
+  cleanup_close int fd = skiff_open_in_root (rootfd, path, O_RDONLY | O_NONBLOCK, 0, NULL);
   char fdpath[SKIFF_FD_PATH_SIZE];
+  struct stat st;
   if (fd < 0)
     {
       *out = xstrdup ("");
       return 0;
     }
+  if (fstat (fd, &st) < 0)
+    return skiff_error_sys (err, "image's %s: fstat", path);
+  if (!S_ISREG (st.st_mode) || st.st_size > ETC_FILE_MAX)
+    return skiff_error_plain (err, EINVAL, "image's %s: not a regular file of at most %d bytes", path,
+                              ETC_FILE_MAX);
   /* Through the fd: a symlinked /etc/passwd was resolved inside ROOTFD.  */
   if (read_file_at (AT_FDCWD, skiff_fd_path (fd, fdpath), out, NULL, err) < 0)
     return skiff_error_wrap (err, "image's %s", path);

@@ -131,3 +131,18 @@ for d in sys.argv[1:]:
 PY
   simg rm c
 }
+
+@test "hostile: an /etc/passwd that is a device or a FIFO is refused by name, not read without end or waited on" {
+  for kind in '"type":"char","major":1,"minor":5' '"type":"fifo"'; do
+    make_image evil '{"config":{"User":"app"},"layers":[{"busybox":true},{"entries":[
+      {"name":"etc","type":"dir"},
+      {"name":"etc/passwd",'"$kind"'}]}]}'
+    run timeout 60 "$SKIFF_IMAGE" --root "$STORE" create evil true
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"image's /etc/passwd: not a regular file"* ]]
+    [ -z "$(ls -A "$STORE/containers")" ]
+    ! grep -q " $STORE/" /proc/self/mountinfo
+    simg rmi -f evil >/dev/null
+  done
+}
