@@ -126,7 +126,7 @@ image_cmd_ps (struct image_cli *cli, int argc, char **argv, skiff_error_t *err)
       char created[64];
 
       ret = image_container_state (s, cli->runtime, c, &state, err);
-      if (ret < 0 || (!o.all && state != IMAGE_CONTAINER_RUNNING))
+      if (ret < 0 || state == IMAGE_CONTAINER_REMOVED || (!o.all && state != IMAGE_CONTAINER_RUNNING))
         continue;
       cmd = join_command (c->command);
       status = status_text (c, state, now);

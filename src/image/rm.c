@@ -60,7 +60,7 @@ container_prune (struct image_cli *cli, skiff_error_t *err)
     {
       enum image_container_state state;
       ret = image_container_state (s, cli->runtime, v[i], &state, err);
-      if (ret == 0 && state != IMAGE_CONTAINER_RUNNING)
+      if (ret == 0 && state != IMAGE_CONTAINER_RUNNING && state != IMAGE_CONTAINER_REMOVED)
         {
           ret = image_container_remove (s, cli->runtime, v[i], false, err);
           if (ret == 0)

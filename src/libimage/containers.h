@@ -21,7 +21,11 @@
  * and exits.  It holds an exclusive flock on DIR/monitor.lock while it
  * lives.  The next command that finds the container stopped (ps, start,
  * stop, rm...) waits for that lock and copies the status into the
- * record.  */
+ * record.  A container created with --rm ("autoremove" in its record) is
+ * removed by its monitor, still under the lock, so a command that waits
+ * for the lock finds either a running container or none; attached, by
+ * the start that waited for it.
+  */
 #ifndef IMAGE_CONTAINERS_H
 #define IMAGE_CONTAINERS_H
 
@@ -45,6 +49,7 @@ struct image_container
   char *stop_signal;
   int64_t created, started, finished;
   int exit_code; /* of the last run; -1: unknown */
+  bool autoremove;              /* --rm: removed when its process exits */
   char *dir;     /* ROOT/containers/ID */
 };
 
@@ -70,6 +75,7 @@ enum image_container_state
   IMAGE_CONTAINER_CREATED, /* never started */
   IMAGE_CONTAINER_RUNNING,
   IMAGE_CONTAINER_EXITED,
+  IMAGE_CONTAINER_REMOVED, /* removed meanwhile (--rm, or a concurrent rm) */
 };
 /* The runtime's view of C; for an exited one, the exit status its monitor
    recorded is copied into C and its record.  */
@@ -78,7 +84,8 @@ int image_container_state (struct image_store *s, const char *runtime, struct im
 
 /* Starts C.  ATTACH: in the foreground with this process's stdout and
    stderr (and stdin when INTERACTIVE), waits, sets *EXIT_CODE and
-   unmounts; otherwise detached, its output in DIR/ctr.log.  */
+   unmounts (removes C when it is autoremove); otherwise detached, its
+   output in DIR/ctr.log.  */
 int image_container_start (struct image_store *s, const char *runtime, struct image_container *c, bool attach,
                            bool interactive, int *exit_code, skiff_error_t *err);
 /* `RUNTIME kill ID SIGNAL` on a running container.  */
@@ -95,7 +102,8 @@ int image_container_pause (struct image_store *s, const char *runtime, struct im
 /* `RUNTIME resume`: thaws what image_container_pause froze.  */
 int image_container_resume (struct image_store *s, const char *runtime, struct image_container *c,
                             skiff_error_t *err);
-/* Removes C; a running container only with FORCE (killed first).  */
+/* Removes C; a running container only with FORCE (killed first).  A
+   container removed meanwhile (--rm) is no error.  */
 int image_container_remove (struct image_store *s, const char *runtime, struct image_container *c, bool force,
                             skiff_error_t *err);
 
