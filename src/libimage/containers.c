@@ -123,6 +123,11 @@ container_save (const struct image_container *c, skiff_error_t *err)
   KI ("finished", c->finished);
   KI ("exitCode", c->exit_code);
   gen_str (g, "autoremove"), yajl_gen_bool (g, c->autoremove);
+  if (c->builder_pid > 0)
+    {
+      KI ("builderPid", c->builder_pid);
+      KI ("builderStart", c->builder_start);
+    }
 #undef KV
 #undef KI
   yajl_gen_map_close (g);
@@ -201,6 +206,8 @@ container_load (struct image_store *s, const char *id, struct image_container **
   c->finished = tree_int (root, "finished");
   c->exit_code = (int) tree_int (root, "exitCode");
   c->autoremove = tree_true (root, "autoremove");
+  c->builder_pid = (int) tree_int (root, "builderPid");
+  c->builder_start = (unsigned long long) tree_int (root, "builderStart");
   c->dir = xasprintf ("%s/%s", cdir, id);
   yajl_tree_free (root);
   *out = c;
@@ -780,6 +787,118 @@ image_container_remove (struct image_store *s, const char *rt, struct image_cont
   return remove_unused_layers (s, c, err);
 }
 
+/* --- build containers ---------------------------------------------------- */
+
+/* START of this process (/proc/PID/stat), 0 if unknown.  */
+static unsigned long long
+self_start (void)
+{
+  unsigned long long start = 0;
+  char st;
+  return skiff_pid_stat (getpid (), &st, &start) < 0 ? 0 : start;
+}
+
+/* Whether the process PID that started at START runs (a zombie has
+   exited; a different start time is a reused pid).  */
+static bool
+builder_alive (int pid, unsigned long long start)
+{
+  unsigned long long now;
+  char st;
+  return pid > 0 && skiff_pid_stat (pid, &st, &now) == 0 && now == start && st != 'Z' && st != 'X';
+}
+
+bool
+image_container_orphaned (const struct image_container *c)
+{
+  return c->builder_pid > 0 && !builder_alive (c->builder_pid, c->builder_start);
+}
+
+#define BUILD_TMP_PREFIX "tmp-build-"
+
+char *
+image_build_tmp_template (struct image_store *s)
+{
+  return xasprintf ("%s/layers/" BUILD_TMP_PREFIX "%d-%llu-XXXXXX", image_store_root (s), (int) getpid (),
+                    self_start ());
+}
+
+/* Whether NAME is a build's plain directory; *ALIVE: its builder runs.  */
+static bool
+build_tmp (const char *name, bool *alive)
+{
+  unsigned long long start;
+  int pid, end = 0;
+
+  if (sscanf (name, BUILD_TMP_PREFIX "%d-%llu-%*6[^-]%n", &pid, &start, &end) != 2 || end == 0
+      || name[end] != '\0')
+    return false;
+  *alive = builder_alive (pid, start);
+  return true;
+}
+
+bool
+image_build_tmp_live (const char *name)
+{
+  bool alive = false;
+  return build_tmp (name, &alive) && alive;
+}
+
+int
+image_build_orphans_remove (struct image_store *s, const char *rt, char ***ids, skiff_error_t *err)
+{
+  cleanup_free char *layers = xasprintf ("%s/layers", image_store_root (s));
+  struct image_container **v = NULL;
+  cleanup_dir DIR *d = NULL;
+  struct dirent *de;
+  size_t n = 0;
+  int ret = 0;
+
+  if (ids)
+    *ids = xmalloc0 (sizeof **ids);
+  if (image_container_list (s, &v, err) < 0)
+    return -1;
+  for (size_t i = 0; v[i] && ret == 0; i++)
+    {
+      if (!image_container_orphaned (v[i]))
+        continue;
+      ret = image_container_remove (s, rt, v[i], true, err);
+      /* Another build or prune removed it first.  */
+      if (ret < 0 && record_gone (v[i], -1))
+        {
+          skiff_error_free (err);
+          ret = 0;
+        }
+      else if (ret < 0)
+        skiff_error_wrap (err, "orphaned build container %s", v[i]->name);
+      else if (ids)
+        {
+          *ids = xrealloc (*ids, (n + 2) * sizeof **ids);
+          (*ids)[n++] = xstrdup (v[i]->id);
+          (*ids)[n] = NULL;
+        }
+    }
+  image_container_list_free (v);
+  if (ret < 0)
+    return -1;
+
+  d = opendir (layers);
+  if (d == NULL)
+    return errno == ENOENT ? 0 : skiff_error_sys (err, "open `%s`", layers);
+  while ((de = readdir (d)) != NULL)
+    {
+      bool alive = true;
+      if (!build_tmp (de->d_name, &alive) || alive || image_remove_at (dirfd (d), de->d_name, err) == 0)
+        continue;
+      /* Another build or prune removed it first.  */
+      if (faccessat (dirfd (d), de->d_name, F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
+        skiff_error_free (err);
+      else
+        return skiff_error_wrap (err, "`%s`", layers);
+    }
+  return 0;
+}
+
 /* --- create -------------------------------------------------------------- */
 
 static char *
@@ -992,6 +1111,11 @@ image_container_create (struct image_store *s, const char *rt, const char *image
   c->created = time (NULL);
   c->exit_code = -1;
   c->autoremove = o->autoremove;
+  if (o->build)
+    {
+      c->builder_pid = (int) getpid ();
+      c->builder_start = self_start ();
+    }
   c->dir = xasprintf ("%s/%s", cdir, c->id);
 
   /* Names are unique: checked and taken under the store's lock.  */
