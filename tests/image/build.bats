@@ -416,11 +416,11 @@ build_bg() {
   IMAGE_TEST_PIDS+=("$bg_pid")
 }
 
-# wait_output NAME LINE: until $WORK/NAME.out has LINE (10 s at most; the
+# wait_output NAME LINE: until $WORK/NAME.out has LINE (30 s at most; the
 # STEP line that shows the command does not count).
 wait_output() {
   local i
-  for ((i = 0; i < 100; i++)); do
+  for ((i = 0; i < 300; i++)); do
     grep -qx "$2" "$WORK/$1.out" && return 0
     sleep 0.1
   done
@@ -428,11 +428,11 @@ wait_output() {
   return 1
 }
 
-@test "build: SIGKILL mid-RUN leaves an orphan that container prune and the next build remove; a concurrent build is untouched" {
+@test "build: SIGKILL mid-RUN leaves an orphan that container prune, the next build and rm -f remove; a concurrent build is untouched" {
   make_base
   mkdir "$WORK/a" "$WORK/b"
   printf 'FROM base\nRUN echo a-started; sleep 60\n' >"$WORK/a/Containerfile"
-  printf 'FROM base\nRUN echo b-started; sleep 3; echo b >/b\nCMD ["cat", "/b"]\n' >"$WORK/b/Containerfile"
+  printf 'FROM base\nRUN echo b-started; sleep 8; echo b >/b\nCMD ["cat", "/b"]\n' >"$WORK/b/Containerfile"
   build_bg a "$WORK/a"
   a=$bg_pid
   wait_output a a-started
@@ -483,6 +483,21 @@ wait_output() {
   run build -q "$CTX"
   echo "$output"
   [ "$status" -eq 0 ]
+  [ -z "$(ls -A "$STORE/containers")" ]
+  [ -z "$(ls -A "$STORE/runtime")" ]
+  ! grep -q " $STORE/" /proc/self/mountinfo
+
+  # rm -f removes one by its name, still running.
+  build_bg a "$WORK/a"
+  a=$bg_pid
+  wait_output a a-started
+  kill -9 "$a"
+  wait "$a" || true
+  name=$(simg ps --format json | jq -r '.[] | select(.Orphaned) | .Name')
+  [ -n "$name" ]
+  run simg rm -f "$name"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$name" ]
   [ -z "$(ls -A "$STORE/containers")" ]
   [ -z "$(ls -A "$STORE/runtime")" ]
   ! grep -q " $STORE/" /proc/self/mountinfo

@@ -480,7 +480,7 @@ nothing_left() {
 
 @test "run --rm -d: the monitor removes the container when it exits; stop, kill and rm -f leave nothing either" {
   make_app_image
-  run simg run --rm -d --name brief -u root app 'echo out; sleep 2'
+  run simg run --rm -d --name brief -u root app 'echo out; sleep 4'
   echo "$output"
   [ "$status" -eq 0 ]
   [ "$output" = brief ]
