@@ -1,5 +1,6 @@
 /* skiff-image create [options] IMAGE [CMD...]: a container from an image,
-   its rootfs mounted, not started; prints its name.  */
+   its rootfs mounted, not started; prints its name.  With --rm it is
+   removed when its process exits (see containers.h).  */
 #include <config.h>
 
 #include <stdio.h>
@@ -61,6 +62,7 @@ create_option (int opt, const char *arg, void *data, skiff_error_t *err)
       break;
     case OPT_RM:
       o->rm = true;
+      o->run.autoremove = true;
       break;
     case 'd':
       o->detach = true;
@@ -89,14 +91,14 @@ image_parse_create_options (int argc, char **argv, bool run, struct create_optio
     { "user", required_argument, NULL, 'u' },                   \
     { "read-only", no_argument, NULL, OPT_READ_ONLY },          \
     { "volume", required_argument, NULL, 'v' },                 \
-    { "network", required_argument, NULL, OPT_NETWORK }
+    { "network", required_argument, NULL, OPT_NETWORK },        \
+    { "rm", no_argument, NULL, OPT_RM }
   static const struct option create_longopts[] = {
     CREATE_LONGOPTS,
     { NULL, 0, NULL, 0 },
   };
   static const struct option run_longopts[] = {
     CREATE_LONGOPTS,
-    { "rm", no_argument, NULL, OPT_RM },
     { "detach", no_argument, NULL, 'd' },
     { "tty", no_argument, NULL, 't' },
     { "interactive", no_argument, NULL, 'i' },
@@ -112,8 +114,6 @@ image_parse_create_options (int argc, char **argv, bool run, struct create_optio
     return first;
   if (first == argc)
     return image_usage_error (err, argv[0], "missing IMAGE");
-  if (o->rm && o->detach)
-    return image_usage_error (err, argv[0], "--rm and --detach together are not supported");
   o->run.cmd = argv + first + 1;
   o->run.cmd_len = (size_t) (argc - first - 1);
   return first;

@@ -126,10 +126,18 @@ image_cmd_ps (struct image_cli *cli, int argc, char **argv, skiff_error_t *err)
       char created[64];
 
       ret = image_container_state (s, cli->runtime, c, &state, err);
-      if (ret < 0 || (!o.all && state != IMAGE_CONTAINER_RUNNING))
+      if (ret < 0 || state == IMAGE_CONTAINER_REMOVED || (!o.all && state != IMAGE_CONTAINER_RUNNING))
         continue;
       cmd = join_command (c->command);
       status = status_text (c, state, now);
+      /* A build's working container says so, and whether its build is
+         gone (the next build or `container prune` removes it).  */
+      if (c->builder_pid > 0)
+        {
+          char *marked = xasprintf ("%s (build%s)", status, image_container_orphaned (c) ? ", orphaned" : "");
+          free (status);
+          status = marked;
+        }
       if (o.size)
         {
           upper = image_container_upper_size (c);
@@ -149,6 +157,12 @@ image_cmd_ps (struct image_cli *cli, int argc, char **argv, skiff_error_t *err)
                                                                         : "exited");
           image_json_kv (g, "Status", status);
           image_json_kint (g, "ExitCode", c->exit_code);
+          if (c->builder_pid > 0)
+            {
+              image_json_kint (g, "BuildPid", c->builder_pid);
+              yajl_gen_string (g, (const unsigned char *) "Orphaned", 8);
+              yajl_gen_bool (g, image_container_orphaned (c));
+            }
           if (o.size)
             {
               image_json_kint (g, "SizeRw", upper);

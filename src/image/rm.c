@@ -1,6 +1,8 @@
 /* skiff-image rm [-f] NAME...: remove containers (running ones with -f,
    killed first): their runtime state, mount, upper directory and record.
-   skiff-image container prune: every container that is not running.  */
+   skiff-image container prune: every container that is not running, but
+   no working container of a live build; orphaned build containers (their
+   build was killed), running or not, and dead builds' directories.  */
 #include <config.h>
 
 #include <stdio.h>
@@ -52,15 +54,23 @@ container_prune (struct image_cli *cli, skiff_error_t *err)
 {
   cleanup_store struct image_store *s = NULL;
   struct image_container **v = NULL;
+  cleanup_strv char **orphans = NULL;
   int ret = 0;
 
-  if (image_store_open (cli->root, &s, err) < 0 || image_container_list (s, &v, err) < 0)
+  if (image_store_open (cli->root, &s, err) < 0
+      || image_build_orphans_remove (s, cli->runtime, &orphans, err) < 0)
+    return skiff_error_wrap (err, "container prune");
+  for (size_t i = 0; orphans[i]; i++)
+    printf ("%s\n", orphans[i]);
+  if (image_container_list (s, &v, err) < 0)
     return skiff_error_wrap (err, "container prune");
   for (size_t i = 0; v[i] && ret == 0; i++)
     {
       enum image_container_state state;
+      if (v[i]->builder_pid > 0)
+        continue;
       ret = image_container_state (s, cli->runtime, v[i], &state, err);
-      if (ret == 0 && state != IMAGE_CONTAINER_RUNNING)
+      if (ret == 0 && state != IMAGE_CONTAINER_RUNNING && state != IMAGE_CONTAINER_REMOVED)
         {
           ret = image_container_remove (s, cli->runtime, v[i], false, err);
           if (ret == 0)

@@ -29,12 +29,12 @@ image_cmd_run (struct image_cli *cli, int argc, char **argv, skiff_error_t *err)
       ret = image_container_start (s, cli->runtime, c, !o.detach, o.interactive, &code, err);
       if (ret == 0 && o.detach)
         printf ("%s\n", c->name);
-      /* --rm: the container goes even when it could not start.  */
-      if (o.rm)
+      /* --rm: the container goes when its process exits (the start
+         attached, its monitor detached), and when it could not start.  */
+      if (o.rm && ret < 0)
         {
           skiff_error_t rm_err = NULL;
-          if (image_container_remove (s, cli->runtime, c, true, ret < 0 ? &rm_err : err) < 0 && ret == 0)
-            ret = -1;
+          image_container_remove (s, cli->runtime, c, true, &rm_err);
           skiff_error_free (&rm_err);
         }
     }

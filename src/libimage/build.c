@@ -546,7 +546,7 @@ make_key (const char *parent, char *const *lines, char key[IMAGE_DIGEST_LEN])
 struct work
 {
   struct image_container *c;
-  char *plain;   /* the plain directory (layers/tmp-XXXXXX) */
+  char *plain;   /* the plain directory (layers/tmp-build-PID-START-XXXXXX) */
   char *root;    /* the mounted (or plain) root */
   char *upper;   /* what the step wrote */
 };
@@ -578,13 +578,16 @@ static int
 work_create (struct build *b, const char *image, bool has_layers, const struct image_run_options *ro,
              struct work *w, skiff_error_t *err)
 {
+  /* Marked as this build's, so that they go if it is killed.  */
+  struct image_run_options build_ro = *ro;
+  build_ro.build = true;
   memset (w, 0, sizeof *w);
   if (!has_layers)
     {
       cleanup_free char *layers = xasprintf ("%s/layers", image_store_root (b->s));
       if (mkdir (layers, 0700) < 0 && errno != EEXIST)
         return skiff_error_sys (err, "mkdir `%s`", layers);
-      w->plain = xasprintf ("%s/tmp-XXXXXX", layers);
+      w->plain = image_build_tmp_template (b->s);
       if (mkdtemp (w->plain) == NULL || chmod (w->plain, 0755) < 0)
         {
           int ret = skiff_error_sys (err, "mkdtemp `%s`", w->plain);
@@ -596,7 +599,7 @@ work_create (struct build *b, const char *image, bool has_layers, const struct i
       w->upper = xstrdup (w->plain);
       return 0;
     }
-  if (image_container_create (b->s, b->o->runtime, image, NULL, ro, &w->c, err) < 0)
+  if (image_container_create (b->s, b->o->runtime, image, NULL, &build_ro, &w->c, err) < 0)
     return -1;
   w->root = xasprintf ("%s/merged", w->c->dir);
   w->upper = xasprintf ("%s/upper", w->c->dir);
@@ -1331,6 +1334,12 @@ image_build (struct image_store *s, const struct image_build_options *o, char im
                               o->context);
   if (containerfile_load (file, &b.cf, err) < 0)
     return skiff_error_wrap (err, "build");
+  /* What killed builds left: never worth failing this one for.  */
+  {
+    cleanup_error skiff_error_t e = NULL;
+    if (image_build_orphans_remove (s, o->runtime, NULL, &e) < 0)
+      fprintf (stderr, "skiff-image: warning: %s\n", e->msg);
+  }
   b.build_args = xmalloc0 (sizeof *b.build_args);
   for (size_t i = 0; o->build_args && o->build_args[i]; i++)
     {

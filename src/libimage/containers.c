@@ -122,6 +122,12 @@ container_save (const struct image_container *c, skiff_error_t *err)
   KI ("started", c->started);
   KI ("finished", c->finished);
   KI ("exitCode", c->exit_code);
+  gen_str (g, "autoremove"), yajl_gen_bool (g, c->autoremove);
+  if (c->builder_pid > 0)
+    {
+      KI ("builderPid", c->builder_pid);
+      KI ("builderStart", c->builder_start);
+    }
 #undef KV
 #undef KI
   yajl_gen_map_close (g);
@@ -149,6 +155,13 @@ tree_int (yajl_val root, const char *key)
   const char *path[] = { key, NULL };
   yajl_val v = yajl_tree_get (root, path, yajl_t_number);
   return v && YAJL_IS_INTEGER (v) ? YAJL_GET_INTEGER (v) : 0;
+}
+
+static bool
+tree_true (yajl_val root, const char *key)
+{
+  const char *path[] = { key, NULL };
+  return yajl_tree_get (root, path, yajl_t_true) != NULL;
 }
 
 static char **
@@ -192,6 +205,9 @@ container_load (struct image_store *s, const char *id, struct image_container **
   c->started = tree_int (root, "started");
   c->finished = tree_int (root, "finished");
   c->exit_code = (int) tree_int (root, "exitCode");
+  c->autoremove = tree_true (root, "autoremove");
+  c->builder_pid = (int) tree_int (root, "builderPid");
+  c->builder_start = (unsigned long long) tree_int (root, "builderStart");
   c->dir = xasprintf ("%s/%s", cdir, id);
   yajl_tree_free (root);
   *out = c;
@@ -312,17 +328,29 @@ runtime (struct image_store *s, const char *rt, char *const *args, int in, int o
   return image_runtime_run (rt, argv, in, out, errfd, output, status, err);
 }
 
+/* Whether C's record is gone: the container was removed (its record goes
+   first).  DIRFD: C's directory, or -1.  */
+static bool
+record_gone (const struct image_container *c, int dirfd)
+{
+  if (dirfd < 0)
+    return access (c->dir, F_OK) < 0 && errno == ENOENT;
+  return faccessat (dirfd, RECORD, F_OK, 0) < 0 && errno == ENOENT;
+}
+
 /* The exit status a detached container's monitor wrote, into C's record,
    once C is seen stopped.  The monitor holds its lock until it has written
-   it, which is at most a moment after the process is gone.  */
+   it (and, for an autoremove container, removed it), which is at most a
+   moment after the process is gone.  *GONE: C was removed meanwhile.  */
 static int
-collect_exit (struct image_container *c, skiff_error_t *err)
+collect_exit (struct image_container *c, bool *gone, skiff_error_t *err)
 {
   cleanup_close int dirfd = -1, lock = -1;
   cleanup_free char *data = NULL;
   long long finished;
   int code, i;
 
+  *gone = false;
   if (!c->started || c->finished)
     return 0;
   dirfd = open (c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -330,7 +358,10 @@ collect_exit (struct image_container *c, skiff_error_t *err)
     lock = openat (dirfd, MONITOR_LOCK, O_RDONLY | O_CLOEXEC);
   /* No monitor: started attached, or removed meanwhile.  */
   if (lock < 0)
-    return 0;
+    {
+      *gone = record_gone (c, dirfd);
+      return 0;
+    }
   for (i = 0; i < 50 && flock (lock, LOCK_SH | LOCK_NB) < 0; i++)
     {
       struct timespec tick = { 0, 100 * 1000 * 1000 };
@@ -338,9 +369,10 @@ collect_exit (struct image_container *c, skiff_error_t *err)
         return skiff_error_sys (err, "container %s: flock `%s`", c->name, MONITOR_LOCK);
       nanosleep (&tick, NULL);
     }
+  *gone = record_gone (c, dirfd);
   /* A monitor that cannot say (it was killed, or the process was not its
      child) leaves the status unknown.  */
-  if (i == 50 || read_file_at (dirfd, EXIT_FILE, &data, NULL, NULL) < 0
+  if (*gone || i == 50 || read_file_at (dirfd, EXIT_FILE, &data, NULL, NULL) < 0
       || sscanf (data, "%d %lld", &code, &finished) != 2)
     return 0;
   c->exit_code = code;
@@ -379,6 +411,7 @@ image_container_state (struct image_store *s, const char *rt, struct image_conta
                        enum image_container_state *state, skiff_error_t *err)
 {
   cleanup_free char *status = NULL;
+  bool gone = false;
 
   if (runtime_status (s, rt, c, &status, err) < 0)
     return -1;
@@ -389,7 +422,11 @@ image_container_state (struct image_store *s, const char *rt, struct image_conta
     *state = strcmp (status, "running") == 0 || strcmp (status, "paused") == 0 ? IMAGE_CONTAINER_RUNNING
              : strcmp (status, "stopped") == 0                                 ? IMAGE_CONTAINER_EXITED
                                                                                : IMAGE_CONTAINER_CREATED;
-  return *state == IMAGE_CONTAINER_EXITED ? collect_exit (c, err) : 0;
+  if (*state == IMAGE_CONTAINER_EXITED && collect_exit (c, &gone, err) < 0)
+    return -1;
+  if (gone)
+    *state = IMAGE_CONTAINER_REMOVED;
+  return 0;
 }
 
 int
@@ -455,6 +492,33 @@ unmount_rootfs (struct image_container *c, skiff_error_t *err)
   return 0;
 }
 
+/* C's files: its record first (a half-removed directory is not a
+   container), then its directory.  */
+static int
+remove_files (struct image_store *s, const struct image_container *c, skiff_error_t *err)
+{
+  cleanup_free char *cdir = containers_dir (s), *rec = sub (c, RECORD);
+  cleanup_close int cfd = open (cdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+  if (cfd < 0)
+    return skiff_error_sys (err, "open `%s`", cdir);
+  if (unlink (rec) < 0 && errno != ENOENT)
+    return skiff_error_sys (err, "container %s: remove `%s`", c->name, rec);
+  if (image_remove_at (cfd, c->id, err) < 0)
+    return skiff_error_wrap (err, "container %s", c->name);
+  return 0;
+}
+
+/* Layers a removed container kept after its image was removed (rmi -f).  */
+static int
+remove_unused_layers (struct image_store *s, const struct image_container *c, skiff_error_t *err)
+{
+  cleanup_close int lock = -1;
+  if (image_store_lock (s, &lock, err) < 0 || image_layers_gc (s, IMAGE_GC_GRACE, err) < 0)
+    return skiff_error_wrap (err, "container %s: removed, but its layers", c->name);
+  return 0;
+}
+
 /* The monitor of a detached container (see containers.h): runs the
    runtime, reports its exit status on REPORT, waits for the container's
    process, writes its exit status and cleans up after it.  Never
@@ -511,9 +575,22 @@ monitor_main (struct image_store *s, const char *rt, struct image_container *c, 
     write_file_atomic_at (dirfd, EXIT_FILE, line, strlen (line), 0600, NULL);
   }
   /* As for any container that stops: the runtime's state and the mount
-     go (still under the lock, which whoever looks at C next waits for).  */
+     go (still under the lock, which whoever looks at C next waits for);
+     with --rm, C itself.  */
   runtime_delete (s, rt, c, NULL);
   unmount_rootfs (c, NULL);
+  if (c->autoremove)
+    {
+      if (remove_files (s, c, &e) < 0)
+        {
+          fprintf (stderr, "skiff-image: --rm: %s\n", e->msg);
+          _exit (1);
+        }
+      /* C is gone: those waiting for its lock need not wait for the
+         layers' collection under the store's lock too.  */
+      close_fd (&lock);
+      remove_unused_layers (s, c, NULL);
+    }
   _exit (0);
 }
 
@@ -576,6 +653,8 @@ image_container_start (struct image_store *s, const char *rt, struct image_conta
     return -1;
   if (state == IMAGE_CONTAINER_RUNNING)
     return skiff_error_plain (err, EBUSY, "container %s is already running", c->name);
+  if (state == IMAGE_CONTAINER_REMOVED)
+    return skiff_error_plain (err, ENOENT, "no such container: `%s`", c->name);
   if (runtime_delete (s, rt, c, err) < 0 || mount_rootfs (c, err) < 0)
     return -1;
   /* The last run's status must not pass for this one's.  */
@@ -598,9 +677,9 @@ image_container_start (struct image_store *s, const char *rt, struct image_conta
       c->finished = time (NULL);
       c->exit_code = status;
       *exit_code = status;
-      if (container_save (c, err) < 0 || runtime_delete (s, rt, c, err) < 0)
+      if (container_save (c, err) < 0 || runtime_delete (s, rt, c, err) < 0 || unmount_rootfs (c, err) < 0)
         return -1;
-      return unmount_rootfs (c, err);
+      return c->autoremove ? image_container_remove (s, rt, c, false, err) : 0;
     }
 
   return start_detached (s, rt, c, exit_code, err);
@@ -616,6 +695,8 @@ image_container_kill (struct image_store *s, const char *rt, struct image_contai
 
   if (image_container_state (s, rt, c, &state, err) < 0)
     return -1;
+  if (state == IMAGE_CONTAINER_REMOVED)
+    return skiff_error_plain (err, ENOENT, "no such container: `%s`", c->name);
   if (state != IMAGE_CONTAINER_RUNNING)
     return skiff_error_plain (err, EINVAL, "container %s is not running", c->name);
   if (runtime (s, rt, args, -1, -1, 2, NULL, &status, err) < 0)
@@ -625,25 +706,21 @@ image_container_kill (struct image_store *s, const char *rt, struct image_contai
   return 0;
 }
 
-/* Polls until C is no longer running, up to TIMEOUT seconds.  */
+/* Polls until C is no longer running, up to TIMEOUT seconds; *STATE: the
+   last state seen.  */
 static int
-wait_exited (struct image_store *s, const char *rt, struct image_container *c, int timeout, bool *exited,
-             skiff_error_t *err)
+wait_exited (struct image_store *s, const char *rt, struct image_container *c, int timeout,
+             enum image_container_state *state, skiff_error_t *err)
 {
   for (int i = 0; i <= timeout * 10; i++)
     {
-      enum image_container_state state;
       struct timespec tick = { 0, 100 * 1000 * 1000 };
-      if (image_container_state (s, rt, c, &state, err) < 0)
+      if (image_container_state (s, rt, c, state, err) < 0)
         return -1;
-      if (state != IMAGE_CONTAINER_RUNNING)
-        {
-          *exited = true;
-          return 0;
-        }
+      if (*state != IMAGE_CONTAINER_RUNNING)
+        return 0;
       nanosleep (&tick, NULL);
     }
-  *exited = false;
   return 0;
 }
 
@@ -667,21 +744,23 @@ image_container_stop (struct image_store *s, const char *rt, struct image_contai
                       skiff_error_t *err)
 {
   enum image_container_state state;
-  bool exited = false;
 
   if (image_container_state (s, rt, c, &state, err) < 0)
     return -1;
   if (state == IMAGE_CONTAINER_RUNNING)
     {
       const char *sig = c->stop_signal && *c->stop_signal ? c->stop_signal : "SIGTERM";
-      if (image_container_kill (s, rt, c, sig, err) < 0 || wait_exited (s, rt, c, timeout, &exited, err) < 0)
+      if (image_container_kill (s, rt, c, sig, err) < 0 || wait_exited (s, rt, c, timeout, &state, err) < 0)
         return -1;
-      if (!exited
-          && (image_container_kill (s, rt, c, "SIGKILL", err) < 0 || wait_exited (s, rt, c, 10, &exited, err) < 0))
+      if (state == IMAGE_CONTAINER_RUNNING
+          && (image_container_kill (s, rt, c, "SIGKILL", err) < 0 || wait_exited (s, rt, c, 10, &state, err) < 0))
         return -1;
-      if (!exited)
+      if (state == IMAGE_CONTAINER_RUNNING)
         return skiff_error_plain (err, ETIMEDOUT, "container %s: still running after SIGKILL", c->name);
     }
+  /* --rm: its monitor removed it.  */
+  if (state == IMAGE_CONTAINER_REMOVED)
+    return 0;
   return finish (s, rt, c, err);
 }
 
@@ -690,38 +769,133 @@ image_container_remove (struct image_store *s, const char *rt, struct image_cont
                         skiff_error_t *err)
 {
   enum image_container_state state;
-  cleanup_free char *cdir = containers_dir (s);
-  cleanup_close int cfd = -1;
 
   if (image_container_state (s, rt, c, &state, err) < 0)
     return -1;
   if (state == IMAGE_CONTAINER_RUNNING)
     {
-      bool exited = false;
       if (!force)
         return skiff_error_plain (err, EBUSY, "container %s is running: stop it first, or rm -f", c->name);
-      if (image_container_kill (s, rt, c, "SIGKILL", err) < 0 || wait_exited (s, rt, c, 10, &exited, err) < 0)
+      if (image_container_kill (s, rt, c, "SIGKILL", err) < 0 || wait_exited (s, rt, c, 10, &state, err) < 0)
         return -1;
     }
-  if (runtime_delete (s, rt, c, err) < 0 || unmount_rootfs (c, err) < 0)
+  /* --rm: its monitor removed it (and its layers).  */
+  if (state == IMAGE_CONTAINER_REMOVED)
+    return 0;
+  if (runtime_delete (s, rt, c, err) < 0 || unmount_rootfs (c, err) < 0 || remove_files (s, c, err) < 0)
     return -1;
-  cfd = open (cdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (cfd < 0)
-    return skiff_error_sys (err, "open `%s`", cdir);
-  /* The record first: a half-removed directory is not a container.  */
-  {
-    cleanup_free char *rec = sub (c, RECORD);
-    if (unlink (rec) < 0 && errno != ENOENT)
-      return skiff_error_sys (err, "container %s: remove `%s`", c->name, rec);
-  }
-  if (image_remove_at (cfd, c->id, err) < 0)
-    return skiff_error_wrap (err, "container %s", c->name);
-  /* Layers it kept after its image was removed (rmi -f) go now.  */
-  {
-    cleanup_close int lock = -1;
-    if (image_store_lock (s, &lock, err) < 0 || image_layers_gc (s, IMAGE_GC_GRACE, err) < 0)
-      return skiff_error_wrap (err, "container %s: removed, but its layers", c->name);
-  }
+  return remove_unused_layers (s, c, err);
+}
+
+/* --- build containers ---------------------------------------------------- */
+
+/* START of this process (/proc/PID/stat), 0 if unknown.  */
+static unsigned long long
+self_start (void)
+{
+  unsigned long long start = 0;
+  char st;
+  return skiff_pid_stat (getpid (), &st, &start) < 0 ? 0 : start;
+}
+
+/* Whether the process PID that started at START runs (a zombie has
+   exited; a different start time is a reused pid).  */
+static bool
+builder_alive (int pid, unsigned long long start)
+{
+  unsigned long long now;
+  char st;
+  return pid > 0 && skiff_pid_stat (pid, &st, &now) == 0 && now == start && st != 'Z' && st != 'X';
+}
+
+bool
+image_container_orphaned (const struct image_container *c)
+{
+  return c->builder_pid > 0 && !builder_alive (c->builder_pid, c->builder_start);
+}
+
+#define BUILD_TMP_PREFIX "tmp-build-"
+
+char *
+image_build_tmp_template (struct image_store *s)
+{
+  return xasprintf ("%s/layers/" BUILD_TMP_PREFIX "%d-%llu-XXXXXX", image_store_root (s), (int) getpid (),
+                    self_start ());
+}
+
+/* Whether NAME is a build's plain directory; *ALIVE: its builder runs.  */
+static bool
+build_tmp (const char *name, bool *alive)
+{
+  unsigned long long start;
+  int pid, end = 0;
+
+  if (sscanf (name, BUILD_TMP_PREFIX "%d-%llu-%*6[^-]%n", &pid, &start, &end) != 2 || end == 0
+      || name[end] != '\0')
+    return false;
+  *alive = builder_alive (pid, start);
+  return true;
+}
+
+bool
+image_build_tmp_live (const char *name)
+{
+  bool alive = false;
+  return build_tmp (name, &alive) && alive;
+}
+
+int
+image_build_orphans_remove (struct image_store *s, const char *rt, char ***ids, skiff_error_t *err)
+{
+  cleanup_free char *layers = xasprintf ("%s/layers", image_store_root (s));
+  struct image_container **v = NULL;
+  cleanup_dir DIR *d = NULL;
+  struct dirent *de;
+  size_t n = 0;
+  int ret = 0;
+
+  if (ids)
+    *ids = xmalloc0 (sizeof **ids);
+  if (image_container_list (s, &v, err) < 0)
+    return -1;
+  for (size_t i = 0; v[i] && ret == 0; i++)
+    {
+      if (!image_container_orphaned (v[i]))
+        continue;
+      ret = image_container_remove (s, rt, v[i], true, err);
+      /* Another build or prune removed it first.  */
+      if (ret < 0 && record_gone (v[i], -1))
+        {
+          skiff_error_free (err);
+          ret = 0;
+        }
+      else if (ret < 0)
+        skiff_error_wrap (err, "orphaned build container %s", v[i]->name);
+      else if (ids)
+        {
+          *ids = xrealloc (*ids, (n + 2) * sizeof **ids);
+          (*ids)[n++] = xstrdup (v[i]->id);
+          (*ids)[n] = NULL;
+        }
+    }
+  image_container_list_free (v);
+  if (ret < 0)
+    return -1;
+
+  d = opendir (layers);
+  if (d == NULL)
+    return errno == ENOENT ? 0 : skiff_error_sys (err, "open `%s`", layers);
+  while ((de = readdir (d)) != NULL)
+    {
+      bool alive = true;
+      if (!build_tmp (de->d_name, &alive) || alive || image_remove_at (dirfd (d), de->d_name, err) == 0)
+        continue;
+      /* Another build or prune removed it first.  */
+      if (faccessat (dirfd (d), de->d_name, F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
+        skiff_error_free (err);
+      else
+        return skiff_error_wrap (err, "`%s`", layers);
+    }
   return 0;
 }
 
@@ -936,6 +1110,12 @@ image_container_create (struct image_store *s, const char *rt, const char *image
   c->image_name = xstrdup (image);
   c->created = time (NULL);
   c->exit_code = -1;
+  c->autoremove = o->autoremove;
+  if (o->build)
+    {
+      c->builder_pid = (int) getpid ();
+      c->builder_start = self_start ();
+    }
   c->dir = xasprintf ("%s/%s", cdir, c->id);
 
   /* Names are unique: checked and taken under the store's lock.  */

@@ -21,7 +21,17 @@
  * and exits.  It holds an exclusive flock on DIR/monitor.lock while it
  * lives.  The next command that finds the container stopped (ps, start,
  * stop, rm...) waits for that lock and copies the status into the
- * record.  */
+ * record.  A container created with --rm ("autoremove" in its record) is
+ * removed by its monitor, still under the lock, so a command that waits
+ * for the lock finds either a running container or none; attached, by
+ * the start that waited for it.
+ *
+ * A build's working containers name their builder (its pid and that
+ * process's start time, so a reused pid is not mistaken for it).  When
+ * the builder is gone (killed by SIGKILL) they are orphans: the next build
+ * and `container prune` remove them, and the plain directories of dead
+ * builds (ROOT/layers/tmp-build-PID-START-XXXXXX, for images without
+ * layers) with them.  A live build's are never touched.  */
 #ifndef IMAGE_CONTAINERS_H
 #define IMAGE_CONTAINERS_H
 
@@ -45,6 +55,9 @@ struct image_container
   char *stop_signal;
   int64_t created, started, finished;
   int exit_code; /* of the last run; -1: unknown */
+  bool autoremove;              /* --rm: removed when its process exits */
+  int builder_pid;              /* a build's working container: the builder; 0 otherwise */
+  unsigned long long builder_start; /* and its start time (/proc/PID/stat) */
   char *dir;     /* ROOT/containers/ID */
 };
 
@@ -70,6 +83,7 @@ enum image_container_state
   IMAGE_CONTAINER_CREATED, /* never started */
   IMAGE_CONTAINER_RUNNING,
   IMAGE_CONTAINER_EXITED,
+  IMAGE_CONTAINER_REMOVED, /* removed meanwhile (--rm, or a concurrent rm) */
 };
 /* The runtime's view of C; for an exited one, the exit status its monitor
    recorded is copied into C and its record.  */
@@ -78,7 +92,8 @@ int image_container_state (struct image_store *s, const char *runtime, struct im
 
 /* Starts C.  ATTACH: in the foreground with this process's stdout and
    stderr (and stdin when INTERACTIVE), waits, sets *EXIT_CODE and
-   unmounts; otherwise detached, its output in DIR/ctr.log.  */
+   unmounts (removes C when it is autoremove); otherwise detached, its
+   output in DIR/ctr.log.  */
 int image_container_start (struct image_store *s, const char *runtime, struct image_container *c, bool attach,
                            bool interactive, int *exit_code, skiff_error_t *err);
 /* `RUNTIME kill ID SIGNAL` on a running container.  */
@@ -95,9 +110,23 @@ int image_container_pause (struct image_store *s, const char *runtime, struct im
 /* `RUNTIME resume`: thaws what image_container_pause froze.  */
 int image_container_resume (struct image_store *s, const char *runtime, struct image_container *c,
                             skiff_error_t *err);
-/* Removes C; a running container only with FORCE (killed first).  */
+/* Removes C; a running container only with FORCE (killed first).  A
+   container removed meanwhile (--rm) is no error.  */
 int image_container_remove (struct image_store *s, const char *runtime, struct image_container *c, bool force,
                             skiff_error_t *err);
+
+/* Whether C is a build's working container whose builder is gone.  */
+bool image_container_orphaned (const struct image_container *c);
+/* Removes the orphaned build containers (running ones killed) and the
+   plain directories of dead builds; *IDS (when not NULL) gets the removed
+   containers' ids, NULL-terminated.  */
+int image_build_orphans_remove (struct image_store *s, const char *runtime, char ***ids, skiff_error_t *err);
+/* The mkdtemp template of a plain directory for a build by this process:
+   ROOT/layers/tmp-build-PID-START-XXXXXX.  */
+char *image_build_tmp_template (struct image_store *s);
+/* Whether NAME, an entry of ROOT/layers, is a build's plain directory
+   whose builder still runs.  */
+bool image_build_tmp_live (const char *name);
 
 /* The runtime's --root: ROOT/runtime.  */
 char *image_runtime_root (struct image_store *s);

@@ -184,7 +184,7 @@ image_layers_gc (struct image_store *s, time_t grace, skiff_error_t *err)
   while ((de = readdir (d)) != NULL)
     {
       struct stat st;
-      if (de->d_name[0] == '.' || kept (keep, de->d_name))
+      if (de->d_name[0] == '.' || kept (keep, de->d_name) || image_build_tmp_live (de->d_name))
         continue;
       if (strncmp (de->d_name, "tmp-", 4) == 0
           && (fstatat (dirfd (d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || now - st.st_mtime < grace))

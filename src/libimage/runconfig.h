@@ -37,6 +37,8 @@ struct image_run_options
   char **volumes;      /* -v SRC:DST[:ro], NULL-terminated */
   const char *hostname;
   bool command_optional; /* no command anywhere: keep the default's */
+  bool autoremove;       /* --rm: the container goes when its process exits */
+  bool build;            /* a build's working container (this process builds) */
 };
 
 /* Runs RUNTIME with ARGS (NULL-terminated, without argv[0]) and stdin,

@@ -377,50 +377,13 @@ skiff_state_read (int dirfd, struct skiff_state **out, skiff_error_t *err)
 
 /* ---- liveness ----------------------------------------------------------- */
 
-/* State letter and start time of PID from /proc/PID/stat; -1 if gone.  */
-static int
-pid_stat (pid_t pid, char *state, unsigned long long *start)
-{
-  char path[64], buf[1024];
-  cleanup_close int fd = -1;
-  ssize_t n;
-  char *p;
-  int field;
-
-  snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
-  fd = open (path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return -1;
-  n = read_all (fd, buf, sizeof buf - 1);
-  if (n <= 0)
-    return -1;
-  buf[n] = '\0';
-  /* comm may contain spaces and parens: fields restart after the last ')'. */
-  p = strrchr (buf, ')');
-  if (p == NULL || p[1] != ' ')
-    return -1;
-  p += 2;
-  *state = *p;
-  /* p is at field 3; start time is field 22.  */
-  for (field = 3; field < 22 && p; field++)
-    {
-      p = strchr (p, ' ');
-      if (p)
-        p++;
-    }
-  if (p == NULL)
-    return -1;
-  *start = strtoull (p, NULL, 10);
-  return 0;
-}
-
 unsigned long long
 skiff_pid_start_time (pid_t pid)
 {
   char st;
   unsigned long long start;
 
-  if (pid <= 0 || pid_stat (pid, &st, &start) < 0)
+  if (pid <= 0 || skiff_pid_stat (pid, &st, &start) < 0)
     return 0;
   return start;
 }
@@ -431,7 +394,7 @@ skiff_state_pid_alive (const struct skiff_state *s)
   char st;
   unsigned long long start;
 
-  if (s->pid <= 0 || pid_stat (s->pid, &st, &start) < 0)
+  if (s->pid <= 0 || skiff_pid_stat (s->pid, &st, &start) < 0)
     return false;
   /* A different start time is a recycled pid; a zombie has exited.  */
   if (s->start_time && start != s->start_time)

@@ -418,3 +418,39 @@ recv_with_fd (int sock, void *buf, size_t len, int *fd)
         }
   return n;
 }
+
+int
+skiff_pid_stat (pid_t pid, char *state, unsigned long long *start)
+{
+  char path[64], buf[1024];
+  cleanup_close int fd = -1;
+  ssize_t n;
+  char *p;
+  int field;
+
+  snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  n = read_all (fd, buf, sizeof buf - 1);
+  if (n <= 0)
+    return -1;
+  buf[n] = '\0';
+  /* comm may contain spaces and parens: fields restart after the last ')'. */
+  p = strrchr (buf, ')');
+  if (p == NULL || p[1] != ' ')
+    return -1;
+  p += 2;
+  *state = *p;
+  /* p is at field 3; start time is field 22.  */
+  for (field = 3; field < 22 && p; field++)
+    {
+      p = strchr (p, ' ');
+      if (p)
+        p++;
+    }
+  if (p == NULL)
+    return -1;
+  *start = strtoull (p, NULL, 10);
+  return 0;
+}

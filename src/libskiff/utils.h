@@ -102,4 +102,8 @@ int close_fds_from (int first, const int *keep, size_t n_keep, skiff_error_t *er
    the container process).  */
 int cloexec_fds_from (int first, skiff_error_t *err);
 
+/* State letter and start time (field 22) of PID from /proc/PID/stat; -1
+   if it is gone.  */
+int skiff_pid_stat (pid_t pid, char *state, unsigned long long *start);
+
 #endif

@@ -452,6 +452,141 @@ data" ]
   done
 }
 
+# build_bg NAME ARGS...: a build in the background, its output in
+# $WORK/NAME.out, its pid in $bg_pid.
+build_bg() {
+  local name=$1
+  shift
+  : >"$WORK/$name.out"
+  setsid "$SKIFF_IMAGE" --root "$STORE" build "$@" >>"$WORK/$name.out" 2>&1 &
+  bg_pid=$!
+  IMAGE_TEST_PIDS+=("$bg_pid")
+}
+
+# wait_output NAME LINE: until $WORK/NAME.out has LINE (30 s at most; the
+# STEP line that shows the command does not count).
+wait_output() {
+  local i
+  for ((i = 0; i < 300; i++)); do
+    grep -qx "$2" "$WORK/$1.out" && return 0
+    sleep 0.1
+  done
+  cat "$WORK/$1.out"
+  return 1
+}
+
+@test "build: SIGKILL mid-RUN leaves an orphan that container prune, the next build and rm -f remove; a concurrent build is untouched" {
+  make_base
+  mkdir "$WORK/a" "$WORK/b"
+  printf 'FROM base\nRUN echo a-started; sleep 60\n' >"$WORK/a/Containerfile"
+  printf 'FROM base\nRUN echo b-started; sleep 8; echo b >/b\nCMD ["cat", "/b"]\n' >"$WORK/b/Containerfile"
+  build_bg a "$WORK/a"
+  a=$bg_pid
+  wait_output a a-started
+  build_bg b -t b "$WORK/b"
+  b=$bg_pid
+  wait_output b b-started
+  kill -9 "$a"
+  wait "$a" || true
+
+  # Both working containers show as build containers; the killed build's
+  # is an orphan, its RUN still running.
+  run simg ps -a --format json
+  echo "$output"
+  [ "$(echo "$output" | jq length)" -eq 2 ]
+  [ "$(echo "$output" | jq -r '.[] | select(.Orphaned) | .BuildPid')" -eq "$a" ]
+  [ "$(echo "$output" | jq -r '.[] | select(.Orphaned | not) | .BuildPid')" -eq "$b" ]
+  [ "$(echo "$output" | jq -r '.[] | select(.Orphaned) | .State')" = running ]
+  orphan=$(echo "$output" | jq -r '.[] | select(.Orphaned) | .Id')
+  run simg ps -a
+  echo "$output"
+  [[ "$output" == *"Up "*"(build, orphaned)"* ]]
+  [[ "$output" == *"Up "*"(build)"* ]]
+
+  run simg container prune
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$orphan" ]
+  [ ! -e "$STORE/containers/$orphan" ]
+  [ ! -e "$STORE/runtime/$orphan" ]
+  # The live build's container is untouched, and its build completes.
+  [ "$(simg ps -a --format json | jq -r '.[].BuildPid')" = "$b" ]
+  rc=0
+  wait "$b" || rc=$?
+  cat "$WORK/b.out"
+  [ "$rc" -eq 0 ]
+  [ "$(simg run --rm b)" = b ]
+  [ -z "$(ls -A "$STORE/containers")" ]
+  ! grep -q " $STORE/" /proc/self/mountinfo
+
+  # Killed again: the next build removes the orphan first.
+  build_bg a "$WORK/a"
+  a=$bg_pid
+  wait_output a a-started
+  kill -9 "$a"
+  wait "$a" || true
+  [ "$(simg ps -a --format json | jq -r '.[].BuildPid')" = "$a" ]
+  printf 'FROM base\nRUN true\n' >"$CTX/Containerfile"
+  run build -q "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ -z "$(ls -A "$STORE/containers")" ]
+  [ -z "$(ls -A "$STORE/runtime")" ]
+  ! grep -q " $STORE/" /proc/self/mountinfo
+
+  # rm -f removes one by its name, still running.
+  build_bg a "$WORK/a"
+  a=$bg_pid
+  wait_output a a-started
+  kill -9 "$a"
+  wait "$a" || true
+  name=$(simg ps --format json | jq -r '.[] | select(.Orphaned) | .Name')
+  [ -n "$name" ]
+  run simg rm -f "$name"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$name" ]
+  [ -z "$(ls -A "$STORE/containers")" ]
+  [ -z "$(ls -A "$STORE/runtime")" ]
+  ! grep -q " $STORE/" /proc/self/mountinfo
+}
+
+@test "build: the plain directory of a step killed with SIGKILL on an image without layers goes with prune or the next build" {
+  # Enough files that the COPY takes a few seconds.
+  mkdir "$CTX/many"
+  python3 -c 'import sys
+for i in range(10000): open("%s/%d" % (sys.argv[1], i), "w").write(str(i))' "$CTX/many"
+  printf 'FROM scratch\nCOPY many /many\n' >"$CTX/Containerfile"
+  mkdir -p "$STORE/layers"
+  for cleaner in prune build; do
+    build_bg scratch "$CTX"
+    pid=$bg_pid
+    for ((i = 0; i < 100000; i++)); do
+      dir=$(compgen -G "$STORE/layers/tmp-build-$pid-*") && break
+    done
+    echo "$dir"
+    # The live build's directory is kept.
+    if [ "$cleaner" = prune ]; then
+      run simg container prune
+      [ "$status" -eq 0 ]
+      [ -d "$dir" ]
+    fi
+    kill -9 "$pid"
+    wait "$pid" || true
+    [ -d "$dir" ]
+    if [ "$cleaner" = prune ]; then
+      run simg container prune
+    else
+      run build -q -t copied "$CTX"
+    fi
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ ! -e "$dir" ]
+  done
+  [ -z "$(compgen -G "$STORE/layers/tmp-*")" ]
+  # The build after the killed one completed.
+  [ "$(simg inspect copied | jq '.[0].Config.rootfs.diff_ids | length')" -eq 1 ]
+}
+
 @test "build: --network none gives RUN only loopback; host is the default, with the host's resolv.conf" {
   make_base
   printf 'FROM base\nRUN ls /sys/class/net | wc -l > /n; cat /etc/resolv.conf > /resolv || true\nRUN --network=none ls /sys/class/net | wc -l > /n2\nCMD ["cat", "/n"]\n' \

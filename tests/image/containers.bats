@@ -458,6 +458,90 @@ wait_exited() {
   [ "$status" -eq 0 ]
 }
 
+# wait_gone NAME: polls `ps -a` (10 s at most) until NAME is not listed.
+wait_gone() {
+  local i
+  for ((i = 0; i < 100; i++)); do
+    simg ps -a --format json | jq -e --arg n "$1" 'any(.[]; .Name == $n)' >/dev/null || return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# nothing_left ID: no record, mount, runtime state or cgroup of ID.
+nothing_left() {
+  local cg
+  cg=/sys/fs/cgroup/unified$(sed -n 's/^0:://p' /proc/self/cgroup)
+  [ ! -e "$STORE/containers/$1" ]
+  [ ! -e "$STORE/runtime/$1" ]
+  [ ! -e "$cg/skiff-$1" ]
+  ! grep -q " $STORE/" /proc/self/mountinfo
+}
+
+@test "run --rm -d: the monitor removes the container when it exits; stop, kill and rm -f leave nothing either" {
+  make_app_image
+  run simg run --rm -d --name brief -u root app 'echo out; sleep 4'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = brief ]
+  id=$(simg ps --format json | jq -r '.[] | select(.Name == "brief") | .Id')
+  [ -n "$id" ]
+  [ "$(jq .autoremove "$STORE/containers/$id/container.json")" = true ]
+  # Until it is gone, `ps -a` shows it running, never exited.
+  for ((i = 0; i < 100; i++)); do
+    run simg ps -a
+    [ "$status" -eq 0 ]
+    [[ "$output" != *Exited* ]]
+    [[ "$output" == *brief*Up* ]] || break
+    sleep 0.1
+  done
+  wait_gone brief
+  nothing_left "$id"
+  [ -z "$(ls -A "$STORE/containers")" ]
+
+  # A long one: stop (sh as pid 1 ignores the image's SIGUSR1: SIGKILL
+  # after 1 s), kill, rm -f.
+  for how in stop kill rm; do
+    run simg run --rm -d --name "long-$how" app 'sleep 100'
+    [ "$status" -eq 0 ]
+    id=$(simg ps --format json | jq -r --arg n "long-$how" '.[] | select(.Name == $n) | .Id')
+    [ -n "$id" ]
+    case $how in
+      stop) run simg stop -t 1 long-stop ;;
+      kill) run simg kill long-kill ;;
+      rm) run simg rm -f long-rm ;;
+    esac
+    echo "$how: $output"
+    [ "$status" -eq 0 ]
+    [ "$output" = "long-$how" ]
+    # stop and rm -f return once it is gone; kill only signals it.
+    [ "$how" = kill ] || [ -z "$(simg ps -a --format json | jq -r '.[].Name')" ]
+    wait_gone "long-$how"
+    nothing_left "$id"
+  done
+  run simg rm long-rm
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"no such container"* ]]
+}
+
+@test "create --rm: start -a removes the container after it ran, a detached start through its monitor" {
+  make_app_image
+  simg create --rm --name once app 'echo ran once'
+  [[ "$(simg ps -a | grep ^once)" == *Created* ]]
+  id=$(simg ps -a --format json | jq -r '.[0].Id')
+  run simg start -a once
+  [ "$status" -eq 0 ]
+  [ "$output" = "ran once" ]
+  [ -z "$(simg ps -a --format json | jq -r '.[].Name')" ]
+  nothing_left "$id"
+
+  simg create --rm --name later app 'exit 3'
+  id=$(simg ps -a --format json | jq -r '.[0].Id')
+  [ "$(simg start later)" = later ]
+  wait_gone later
+  nothing_left "$id"
+}
+
 @test "diff and commit leave out the mount points the runtime made where the image had none" {
   make_app_image
   mkdir "$WORK/vol"
