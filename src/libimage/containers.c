@@ -1094,6 +1094,11 @@ image_container_create (struct image_store *s, const char *rt, const char *image
   struct image_container *other = NULL;
   int ret;
 
+  /* The overlay and the runtime's namespaces need root; say so before
+     anything is made rather than fail on the first mount.  */
+  if (geteuid () != 0)
+    return skiff_error_plain (err, EPERM, "containers need root: rootless containers are not supported (images, "
+                                          "pull, push, save, load and unpack work without root)");
   ret = image_store_resolve (s, image, &d, err);
   if (ret == 0)
     ret = image_info_load (s, &d, &info, err);

@@ -298,3 +298,32 @@ teardown() { teardown_store; }
   [ ! -e "$WORK/bundle/rootfs/data/a" ]
   [ -x "$WORK/bundle/rootfs/bin/busybox" ]
 }
+
+@test "without root: the user's own store (XDG_DATA_HOME) serves load, images, save and unpack; containers are refused, saying why" {
+  require_cmd setpriv
+  local uid=1000 rl=$WORK/rootless
+  chmod 711 "$WORK"
+  mkdir -p "$rl/layout"
+  "${PYTHON:-python3}" "$(dirname "$BATS_TEST_FILENAME")/make-test-image.py" "$rl/layout" t1 --busybox "$BUSYBOX" >/dev/null
+  tar -C "$rl/layout" -cf "$rl/t.tar" .
+  chown -R "$uid:$uid" "$rl"
+  as_user() {
+    setpriv --reuid "$uid" --regid "$uid" --clear-groups --inh-caps=-all \
+      env HOME="$rl" XDG_DATA_HOME="$rl/data" "$SKIFF_IMAGE" "$@"
+  }
+  run as_user load -i "$rl/t.tar"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ -f "$rl/data/skiff/oci/index.json" ]
+  run as_user images
+  [[ "$output" == *"docker.io/library/t1"* ]]
+  run as_user unpack t1 "$rl/bundle"
+  [ "$status" -eq 0 ]
+  [ -x "$rl/bundle/rootfs/bin/busybox" ]
+  run as_user save -o "$rl/out.tar" t1
+  [ "$status" -eq 0 ]
+  run as_user run --rm t1 true
+  [ "$status" -eq 1 ]
+  [ "$output" = "skiff-image: containers need root: rootless containers are not supported (images, pull, push, save, load and unpack work without root)" ]
+  [ -z "$(ls -A "$rl/data/skiff/containers" 2>/dev/null)" ]
+}
