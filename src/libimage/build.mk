@@ -3,7 +3,8 @@
 # containerfile.mk, the build context from build_context.mk.  Appends to
 # local.mk's variables; included from the top-level Makefile.am.
 src_libimage_libimage_a_SOURCES += \
-	src/libimage/build.c src/libimage/build.h
+	src/libimage/build.c src/libimage/build.h src/libimage/build_internal.h \
+	src/libimage/build_state.c src/libimage/build_steps.c
 skiff_image_SOURCES += \
 	src/image/build.c
 
