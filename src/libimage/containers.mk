@@ -18,7 +18,8 @@ src_libimage_libimage_a_SOURCES += \
 skiff_image_SOURCES += \
 	src/image/diff.c
 src_libimage_libimage_a_SOURCES += \
-	src/libimage/container_commit.c src/libimage/container_commit.h
+	src/libimage/container_commit.c src/libimage/container_commit.h \
+	src/libimage/gzip_writer.c src/libimage/gzip_writer.h
 skiff_image_SOURCES += \
 	src/image/commit.c
 
