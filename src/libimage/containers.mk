@@ -23,6 +23,15 @@ src_libimage_libimage_a_SOURCES += \
 skiff_image_SOURCES += \
 	src/image/commit.c
 
+if ENABLE_TESTS
+check_PROGRAMS += tests/unit/test-gzip-writer
+TESTS += tests/unit/test-gzip-writer
+tests_unit_test_gzip_writer_SOURCES = tests/unit/test-gzip-writer.c
+tests_unit_test_gzip_writer_CFLAGS = $(IMAGE_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_gzip_writer_LDADD = src/libimage/libimage.a src/libskiff/libskiff.a $(LIBARCHIVE_LIBS) \
+	$(CRITERION_LIBS)
+endif
+
 # Runs by hand (not part of `make check`): container start (time, memory),
 # disk per container and commit against podman; wants a build without
 # --enable-sanitizers.
