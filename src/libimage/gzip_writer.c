@@ -16,7 +16,8 @@
 
 #define DICT_SIZE 32768 /* deflate's window */
 #define MAX_WORKERS 4
-#define PROBE_SIZE (16 * 1024)
+#define PROBE_SIZE (8 * 1024)
+#define N_PROBES 8
 
 enum chunk_state
 {
@@ -67,19 +68,22 @@ slot (struct image_gzip_writer *w, uint64_t n)
 }
 
 /* Whether deflate's search for repeated strings would gain next to
-   nothing on C (random or compressed data, between tar headers): then
-   run-length matches only, twice as fast, and as small within 0.2% where
-   it does not matter (3 samples at the fast level, all incompressible).  */
+   nothing on C (random or compressed data, between tar headers): then it
+   takes run-length matches only, twice as fast.  Samples spread over the
+   chunk, all of which must be incompressible at the fast level, keep the
+   cost in size small where a chunk mixes kinds of data (0.3% on a layer
+   of python3.11 and /usr/share/doc, against 0.9% with 3 samples of
+   16 KiB).  */
 static bool
 incompressible (z_stream *probe, const struct chunk *c)
 {
   unsigned char out[PROBE_SIZE + PROBE_SIZE / 8 + 64];
 
-  if (c->in_len < 3 * PROBE_SIZE)
+  if (c->in_len < N_PROBES * PROBE_SIZE)
     return false;
-  for (int i = 0; i < 3; i++)
+  for (int i = 0; i < N_PROBES; i++)
     {
-      size_t at = i * ((c->in_len - PROBE_SIZE) / 2);
+      size_t at = i * ((c->in_len - PROBE_SIZE) / (N_PROBES - 1));
       if (deflateReset (probe) != Z_OK)
         return false;
       probe->next_in = c->in + at;
