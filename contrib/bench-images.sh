@@ -26,8 +26,8 @@
 # cgroup2 cgroup, podman's containers run with --cgroups disabled.  Every
 # container has --network none.  Needs root, hyperfine, jq,
 # docker-registry, skopeo, podman, crun, GNU time.  Env: RUNS (default
-# 10), COMMIT_RUNS (default 3), MEM_RUNS (default 3).  Use a build without
-# --enable-sanitizers.
+# 10), COMMIT_RUNS (default 3), MEM_RUNS (default 3), BENCH_ONLY=commit
+# (only the commit part).  Use a build without --enable-sanitizers.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -39,6 +39,7 @@ BENCH_DIRS=${BENCH_DIRS:-/usr/share/locale}
 BENCH_COMMIT_FILES=${BENCH_COMMIT_FILES:-10000}
 N_CONTAINERS=${N_CONTAINERS:-20}
 MEM_RUNS=${MEM_RUNS:-3}
+BENCH_ONLY=${BENCH_ONLY:-}
 export BENCH_COMMIT_FILES
 
 die() { echo "bench-images: $*" >&2; exit 1; }
@@ -115,12 +116,14 @@ $si --root "$W/si1.pulled" pull -q --tls-verify=false "$ref" >/dev/null
 cp -a "$W/si1.pulled" "$W/si2"
 $si --root "$W/si2" run --rm --network none "$ref" true
 $pod pull -q --tls-verify=false "$ref" >/dev/null
+defrt=$($pod info --format '{{.Host.OCIRuntime.Name}}')
+
+if [ "$BENCH_ONLY" != commit ]; then
 podrun="run --rm --network none --cgroups disabled $ref true"
 # shellcheck disable=SC2086
 $pod $podrun
 # shellcheck disable=SC2086
 $pod --runtime skiff $podrun
-defrt=$($pod info --format '{{.Host.OCIRuntime.Name}}')
 
 # hyperfine takes either one --prepare for all commands or one per
 # command, in order; -N runs them without a shell.
@@ -171,6 +174,7 @@ done
 $pod rm -a >/dev/null
 create_ms_si=$(((t1 - t0) / 1000000 / N_CONTAINERS))
 create_ms_pod=$(((t2 - t1) / 1000000 / N_CONTAINERS))
+fi
 
 echo "== a container writes $BENCH_COMMIT_FILES files of 10 KiB"
 # shellcheck disable=SC2016
@@ -182,6 +186,7 @@ hyperfine -N --runs "$COMMIT_RUNS" --export-json "$W/commit.json" --style basic 
   -n podman "$pod commit -q bench-w bench-commit:1" >&2
 
 echo
+if [ "$BENCH_ONLY" != commit ]; then
 # Wall time (mean), and CPU time (user + system), which a loaded machine
 # disturbs less.  "podman" is podman with its default runtime.
 jq -r --arg rt "$defrt" '
@@ -206,6 +211,7 @@ echo "run --rm IMAGE true, peak RSS: skiff-image $((rss_si / 1024)) MiB, podman+
 echo "$N_CONTAINERS containers of one image: skiff-image $si_per bytes and $create_ms_si ms per container," \
   "podman $pod_per bytes and $create_ms_pod ms; bytes $(ratio "$si_per" "$pod_per")x," \
   "time $(ratio "$create_ms_si" "$create_ms_pod")x (the image's layers, once: $((si_layers >> 20)) MiB)"
+fi
 jq -r '
   def ms: . * 1000 | floor;
   def x: . * 100 | floor / 100;

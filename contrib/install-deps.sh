@@ -5,7 +5,7 @@ set -eu
 pkgs="build-essential autoconf automake libtool pkg-config python3
       libyajl-dev libseccomp-dev libcap-dev libselinux1-dev libcriterion-dev
       busybox-static jq"
-pkgs="$pkgs libssl-dev libarchive-dev"
+pkgs="$pkgs libssl-dev libarchive-dev zlib1g-dev"
 pkgs="$pkgs libcurl4-openssl-dev"
 # The systemd cgroup driver (optional: configure finds it or goes without).
 pkgs="$pkgs libsystemd-dev"

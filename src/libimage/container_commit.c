@@ -18,6 +18,7 @@
 
 #include <yajl/yajl_tree.h>
 
+#include "gzip_writer.h"
 #include "image.h"
 #include "utils.h"
 
@@ -26,8 +27,9 @@ struct layer_writer
   const struct image_container *c;
   struct image_blob_writer *blob;
   struct image_digester *diff; /* of the uncompressed tar */
-  struct archive *compressed;  /* raw format + gzip/zstd, into BLOB */
-  struct archive *tar;         /* into COMPRESSED */
+  struct image_gzip_writer *gz; /* gzip, into BLOB */
+  struct archive *compressed;   /* or zstd: raw format + filter, into BLOB */
+  struct archive *tar;          /* into GZ or COMPRESSED */
   skiff_error_t *err;
   int64_t compressed_size;
   /* hardlinks: inodes already written, with their names */
@@ -40,16 +42,25 @@ struct layer_writer
   size_t n_links;
 };
 
+static int
+blob_sink (void *data, const void *buf, size_t len, skiff_error_t *err)
+{
+  struct layer_writer *lw = data;
+  if (image_blob_write (lw->blob, buf, len, err) < 0)
+    return -1;
+  lw->compressed_size += (int64_t) len;
+  return 0;
+}
+
 static la_ssize_t
 to_blob (struct archive *a, void *data, const void *buf, size_t len)
 {
   struct layer_writer *lw = data;
-  if (image_blob_write (lw->blob, buf, len, lw->err) < 0)
+  if (blob_sink (lw, buf, len, lw->err) < 0)
     {
       archive_set_error (a, EIO, "%s", (*lw->err)->msg);
       return -1;
     }
-  lw->compressed_size += (int64_t) len;
   return (la_ssize_t) len;
 }
 
@@ -58,7 +69,15 @@ to_compressor (struct archive *a, void *data, const void *buf, size_t len)
 {
   struct layer_writer *lw = data;
   image_digester_update (lw->diff, buf, len);
-  if (archive_write_data (lw->compressed, buf, len) < 0)
+  if (lw->gz)
+    {
+      if (image_gzip_write (lw->gz, buf, len, lw->err) < 0)
+        {
+          archive_set_error (a, EIO, "%s", (*lw->err)->msg);
+          return -1;
+        }
+    }
+  else if (archive_write_data (lw->compressed, buf, len) < 0)
     {
       archive_set_error (a, EIO, "compress: %s", archive_error_string (lw->compressed));
       return -1;
@@ -230,34 +249,43 @@ image_upper_write_layer (struct image_store *s, const struct image_container *c,
 {
   struct layer_writer lw = { .c = c, .err = err };
   struct archive_entry *raw = NULL;
-  int ret = -1;
+  int compress_ret = 0, ret = -1;
 
   if (image_store_blob_begin (s, &lw.blob, err) < 0)
     return -1;
   lw.diff = image_digester_new ();
-  lw.compressed = archive_write_new ();
   lw.tar = archive_write_new ();
-  archive_write_set_format_raw (lw.compressed);
-  if (zstd)
-    archive_write_add_filter_zstd (lw.compressed);
-  else
-    archive_write_add_filter_gzip (lw.compressed);
-  /* No padding to 10 KiB records: the layer ends where its tar ends.  */
-  archive_write_set_bytes_in_last_block (lw.compressed, 1);
   archive_write_set_format_pax_restricted (lw.tar);
+  /* No padding to 10 KiB records: the layer ends where its tar ends.  */
   archive_write_set_bytes_in_last_block (lw.tar, 1);
-  raw = archive_entry_new ();
-  archive_entry_set_filetype (raw, AE_IFREG);
-  archive_entry_set_pathname (raw, "layer.tar");
-  if (archive_write_open (lw.compressed, &lw, NULL, to_blob, NULL) != ARCHIVE_OK
-      || archive_write_header (lw.compressed, raw) != ARCHIVE_OK)
-    skiff_error_plain (err, EIO, "layer: %s", archive_error_string (lw.compressed));
+  if (zstd)
+    {
+      lw.compressed = archive_write_new ();
+      archive_write_set_format_raw (lw.compressed);
+      archive_write_add_filter_zstd (lw.compressed);
+      archive_write_set_bytes_in_last_block (lw.compressed, 1);
+      raw = archive_entry_new ();
+      archive_entry_set_filetype (raw, AE_IFREG);
+      archive_entry_set_pathname (raw, "layer.tar");
+      if (archive_write_open (lw.compressed, &lw, NULL, to_blob, NULL) != ARCHIVE_OK
+          || archive_write_header (lw.compressed, raw) != ARCHIVE_OK)
+        compress_ret = skiff_error_plain (err, EIO, "layer: %s", archive_error_string (lw.compressed));
+    }
+  else
+    /* Compression on the other cores, while this thread reads the files:
+       it, not the reading, takes most of the time.  */
+    compress_ret = image_gzip_writer_new (blob_sink, &lw, &lw.gz, err);
+
+  if (compress_ret < 0)
+    ; /* ERR says why */
   else if (archive_write_open (lw.tar, &lw, NULL, to_compressor, NULL) != ARCHIVE_OK)
     skiff_error_plain (err, EIO, "layer: %s", archive_error_string (lw.tar));
   else if (walk (&lw, upper, "", err) == 0)
     {
       if (archive_write_close (lw.tar) != ARCHIVE_OK)
         skiff_error_plain (err, EIO, "layer: %s", archive_error_string (lw.tar));
+      else if (lw.gz)
+        ret = image_gzip_finish (lw.gz, err);
       else if (archive_write_close (lw.compressed) != ARCHIVE_OK)
         skiff_error_plain (err, EIO, "layer: %s", archive_error_string (lw.compressed));
       else
@@ -265,7 +293,9 @@ image_upper_write_layer (struct image_store *s, const struct image_container *c,
     }
   archive_entry_free (raw);
   archive_write_free (lw.tar);
-  archive_write_free (lw.compressed);
+  image_gzip_writer_free (lw.gz);
+  if (lw.compressed)
+    archive_write_free (lw.compressed);
   image_digester_final (lw.diff, diff_id);
   image_digester_free (lw.diff);
   for (size_t i = 0; i < lw.n_links; i++)

@@ -18,7 +18,8 @@ src_libimage_libimage_a_SOURCES += \
 skiff_image_SOURCES += \
 	src/image/diff.c
 src_libimage_libimage_a_SOURCES += \
-	src/libimage/container_commit.c src/libimage/container_commit.h
+	src/libimage/container_commit.c src/libimage/container_commit.h \
+	src/libimage/gzip_writer.c src/libimage/gzip_writer.h
 skiff_image_SOURCES += \
 	src/image/commit.c
 src_libimage_libimage_a_SOURCES += \
@@ -26,6 +27,15 @@ src_libimage_libimage_a_SOURCES += \
 	src/libimage/container_logs.c src/libimage/container_logs.h
 skiff_image_SOURCES += \
 	src/image/exec.c src/image/logs.c
+
+if ENABLE_TESTS
+check_PROGRAMS += tests/unit/test-gzip-writer
+TESTS += tests/unit/test-gzip-writer
+tests_unit_test_gzip_writer_SOURCES = tests/unit/test-gzip-writer.c
+tests_unit_test_gzip_writer_CFLAGS = $(IMAGE_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_gzip_writer_LDADD = src/libimage/libimage.a src/libskiff/libskiff.a $(LIBARCHIVE_LIBS) \
+	$(CRITERION_LIBS)
+endif
 
 # Runs by hand (not part of `make check`): container start (time, memory),
 # disk per container and commit against podman; wants a build without

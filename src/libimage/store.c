@@ -26,6 +26,7 @@ struct image_blob_writer
   char *tmp_name; /* in ROOT/tmp */
   struct image_digester *digester;
   int64_t size;
+  int64_t flushing; /* bytes whose writeback was started */
 };
 
 static int
@@ -157,6 +158,13 @@ image_blob_write (struct image_blob_writer *w, const void *buf, size_t len, skif
     return skiff_error_sys (err, "write `%s/tmp/%s`", w->store->root, w->tmp_name);
   image_digester_update (w->digester, buf, len);
   w->size += len;
+  /* Writeback starts while the blob is written, so that the fsync before
+     its rename waits for the last few MiB only (a hint: fsync reports).  */
+  if (w->size - w->flushing >= 8 * 1024 * 1024)
+    {
+      sync_file_range (w->fd, w->flushing, w->size - w->flushing, SYNC_FILE_RANGE_WRITE);
+      w->flushing = w->size;
+    }
   return 0;
 }
 

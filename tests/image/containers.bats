@@ -304,6 +304,48 @@ mounted_overlays() {
   simg images | grep -q "<none>"
 }
 
+@test "commit: the same changes make the same layer, byte for byte; a gzip layer of several chunks reads back whole" {
+  make_app_image
+  # More than one chunk of the parallel gzip writer (1 MiB), random and
+  # compressible data, a hard link, a symlink and a deletion.
+  run simg run --name c -u root -w / app \
+    'head -c 3000000 /dev/urandom >/big; seq 1 400000 >/text; ln /text /text-link; ln -s big /big-link;
+     rm /etc/hello; sha256sum /big /text'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  wrote=$output
+  layer() { simg inspect "$1" | jq -r ".[0].Layers[-1].$2"; }
+  simg commit c same:1 >/dev/null
+  # The gzip header would hold the time if it kept one: it is another second.
+  sleep 1.1
+  simg commit c same:2 >/dev/null
+  [ "$(layer same:1 Digest)" = "$(layer same:2 Digest)" ]
+  simg commit --compression zstd c same:z1 >/dev/null
+  simg commit --compression zstd c same:z2 >/dev/null
+  [ "$(layer same:z1 Digest)" = "$(layer same:z2 Digest)" ]
+  [ "$(layer same:1 DiffID)" = "$(layer same:z1 DiffID)" ]
+
+  # One gzip member whose content is the tar of the diff id.
+  blob=$STORE/oci/blobs/sha256/$(layer same:1 Digest | sed 's/^sha256://')
+  [ "$(head -c 10 "$blob" | od -An -tx1 | xargs)" = "1f 8b 08 00 00 00 00 00 00 03" ]
+  [ "sha256:$(gzip -dc "$blob" | sha256sum | cut -d' ' -f1)" = "$(layer same:1 DiffID)" ]
+  [ "$(gzip -dc "$blob" | wc -c)" -gt $((5 * 1024 * 1024)) ]
+  python3 -c 'import sys, zlib
+d = zlib.decompressobj(31)
+d.decompress(open(sys.argv[1], "rb").read())
+sys.exit(0 if d.eof and d.unused_data == b"" else 1)' "$blob"
+
+  # The new image's container sees what the first one wrote.
+  run simg run --rm -u root -w / same:1 \
+    'sha256sum /big /text; stat -c %i /text /text-link | uniq | wc -l; readlink /big-link; [ -e /etc/hello ] && echo present || echo gone'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(printf '%s\n' "${lines[@]:0:2}")" = "$wrote" ]
+  [ "${lines[2]}" = 1 ]
+  [ "${lines[3]}" = big ]
+  [ "${lines[4]}" = gone ]
+}
+
 @test "from the local registry: pull, run, commit, push, and umoci unpacks the pushed image" {
   require_registry_tools umoci
   # Credentials only from this test's files, never the user's own.
