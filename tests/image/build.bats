@@ -465,6 +465,15 @@ build_bg() {
 
 # wait_output NAME LINE: until $WORK/NAME.out has LINE (30 s at most; the
 # STEP line that shows the command does not count).
+# Build A ($WORK/a), SIGKILLed during its RUN; $a is its pid.
+kill_build_a() {
+  build_bg a "$WORK/a"
+  a=$bg_pid
+  wait_output a a-started
+  kill -9 "$a"
+  wait "$a" || true
+}
+
 wait_output() {
   local i
   for ((i = 0; i < 300; i++)); do
@@ -520,11 +529,7 @@ wait_output() {
   ! grep -q " $STORE/" /proc/self/mountinfo
 
   # Killed again: the next build removes the orphan first.
-  build_bg a "$WORK/a"
-  a=$bg_pid
-  wait_output a a-started
-  kill -9 "$a"
-  wait "$a" || true
+  kill_build_a
   [ "$(simg ps -a --format json | jq -r '.[].BuildPid')" = "$a" ]
   printf 'FROM base\nRUN true\n' >"$CTX/Containerfile"
   run build -q "$CTX"
@@ -535,11 +540,7 @@ wait_output() {
   ! grep -q " $STORE/" /proc/self/mountinfo
 
   # rm -f removes one by its name, still running.
-  build_bg a "$WORK/a"
-  a=$bg_pid
-  wait_output a a-started
-  kill -9 "$a"
-  wait "$a" || true
+  kill_build_a
   name=$(simg ps --format json | jq -r '.[] | select(.Orphaned) | .Name')
   [ -n "$name" ]
   run simg rm -f "$name"
