@@ -494,10 +494,10 @@ checkpoint (struct skiff_context *ctx, const struct skiff_criu_opts *o, skiff_er
 
   if (skiff_container_open (ctx, &c, err) < 0)
     return -1;
-  if (c.status != SKIFF_STATUS_RUNNING)
+  if (c.status != SKIFF_STATUS_RUNNING && c.status != SKIFF_STATUS_PAUSED)
     {
-      skiff_error_plain (err, EINVAL, "container is %s: only a running container can be "
-                         "checkpointed", skiff_status_name (c.status));
+      skiff_error_plain (err, EINVAL, "container is %s: only a running or paused container "
+                         "can be checkpointed", skiff_status_name (c.status));
       goto out;
     }
   if (skiff_load_config (c.dirfd, "config.json", &config, NULL, NULL, err) < 0)
@@ -532,6 +532,14 @@ checkpoint (struct skiff_context *ctx, const struct skiff_criu_opts *o, skiff_er
     }
   if (o->leave_running && ! o->pre_dump)
     args_add (&a, xstrdup ("--leave-running"));
+  /* Frozen tasks cannot be stopped with ptrace: CRIU collects them
+     through the freezer, and puts the cgroup back as it found it (still
+     frozen with --leave-running).  */
+  if (c.status == SKIFF_STATUS_PAUSED)
+    {
+      args_add (&a, xstrdup ("--freeze-cgroup"));
+      args_add (&a, xstrdup (c.state->cgroup_path));
+    }
   if (read_mountpoints (c.state->pid, &mounts, err) < 0)
     goto out;
   dump_external_mounts (config, mounts, &a);

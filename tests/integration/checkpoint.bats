@@ -307,6 +307,47 @@ add_restore_hooks() {
   skiff delete -f "$CT1"
 }
 
+@test "checkpoint: a paused container: --leave-running keeps it paused, a dump ends it, restore runs it" {
+  need_criu
+  counter
+  run_detached "$CT1" "$BUNDLE/out1"
+  wait_count 3
+  skiff pause "$CT1"
+  [ "$(container_status "$CT1")" = paused ]
+  local at pid
+  at=$(last_count)
+  pid=$(container_pid "$CT1")
+  run skiff checkpoint --leave-running --image-path "$BUNDLE/img1" "$CT1"
+  [ "$status" -eq 0 ] || { echo "$output"; grep -i error "$BUNDLE/img1/dump.log" | tail; false; }
+  # Still paused, and still frozen: the counter does not move.
+  [ "$(container_status "$CT1")" = paused ]
+  [ "$(container_pid "$CT1")" = "$pid" ]
+  sleep 1
+  [ "$(last_count)" = "$at" ]
+  skiff resume "$CT1"
+  [ "$(container_status "$CT1")" = running ]
+  wait_count $((at + 3))
+  counted_in_order
+
+  # Without --leave-running the paused container is checkpointed and gone.
+  skiff pause "$CT1"
+  run skiff checkpoint --image-path "$IMG" "$CT1"
+  [ "$status" -eq 0 ] || { echo "$output"; grep -i error "$IMG/dump.log" | tail; false; }
+  run skiff state "$CT1"
+  [ "$status" -ne 0 ]
+  ! kill -0 "$pid" 2>/dev/null
+  local stopped_at
+  stopped_at=$(last_count)
+  skiff restore -d --image-path "$IMG" -b "$BUNDLE" "$CT1" < <(:) 3>&- > >(exec cat 3>&- >/dev/null) 2>&1 || {
+    grep -i error "$IMG/restore.log" | tail
+    false
+  }
+  [ "$(container_status "$CT1")" = running ]
+  wait_count $((stopped_at + 3))
+  counted_in_order
+  skiff delete -f "$CT1"
+}
+
 # A console socket server: receives the pty master, writes what it reads
 # from it into OUT.
 console_receiver() {
