@@ -20,15 +20,15 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mount.h>
-#include <sys/syscall.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "cgroup.h"
-#include "hooks.h"
 #include "container_internal.h"
+#include "hooks.h"
 #include "log.h"
 #include "process.h"
 #include "rootfs.h"
@@ -128,7 +128,9 @@ fork_reporting (child_fn fn, void *data, int *report, const char *what, skiff_er
     {
       skiff_error_t cerr = NULL;
       close (p[0]);
-      if (fn (data, &cerr) < 0 && cerr)
+      if (fn (data, &cerr) == 0)
+        _exit (0);
+      if (cerr)
         (void) write_all (p[1], cerr->msg, strlen (cerr->msg));
       _exit (127);
     }
@@ -820,7 +822,7 @@ restore_load (struct restore *r, skiff_error_t *err)
  *
  * The lifecycle of a restored container is that of a created one, with
  * CRIU's stages in place of create's.  CRIU runs our action script at each
- * stage; the script writes the stage and the restored pid 1 on a socket
+ * stage; the script writes the stage and the restored pid 1 into a fifo
  * and waits for our answer, while we run the hooks due then:
  *   setup-namespaces  the namespaces exist, nothing is restored in them:
  *                     prestart, createRuntime (in ours)
@@ -887,7 +889,6 @@ static int
 ns_hooks_child (void *data, skiff_error_t *err)
 {
   struct ns_hooks *h = data;
-
   pid_t pid;
 
   if (setns (h->pidfd, h->flags) < 0)
@@ -901,9 +902,10 @@ ns_hooks_child (void *data, skiff_error_t *err)
   if (pid > 0)
     {
       int st;
-      while (waitpid (pid, &st, 0) < 0 && errno == EINTR)
-        ;
-      _exit (0); /* the child reports on the same pipe */
+      if (wait_child (pid, &st, "hooks", err) < 0)
+        return -1;
+      /* Its error, if any, is on the pipe we share.  */
+      _exit (WIFEXITED (st) ? WEXITSTATUS (st) : 127);
     }
   if (chdir (h->own_mount ? "/" : h->r->state.rootfs) < 0)
     return skiff_error_sys (err, "%s hooks: chdir", h->stage);
@@ -949,7 +951,12 @@ restore_hooks_in_container (struct restore *r, oci_hook **hooks, size_t n, const
       waitpid (pid, NULL, 0);
       return -1;
     }
-  return wait_child (pid, &st, "hook runner", err);
+  if (wait_child (pid, &st, "hook runner", err) < 0)
+    return -1;
+  if (! WIFEXITED (st) || WEXITSTATUS (st) != 0)
+    return skiff_error_plain (err, EIO, "%s hooks: their runner failed (status %d)", stage,
+                              skiff_exit_status (st));
+  return 0;
 }
 
 static int
