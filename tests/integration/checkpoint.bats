@@ -271,7 +271,7 @@ add_restore_hooks() {
   skiff delete -f "$CT1"
 }
 
-@test "checkpoint: a failing createRuntime hook fails the restore and leaves nothing" {
+@test "checkpoint: a failing createRuntime or startContainer hook fails the restore and leaves nothing" {
   need_criu
   counter
   run_detached "$CT1" "$BUNDLE/out1"
@@ -299,6 +299,20 @@ add_restore_hooks() {
   sleep 1
   [ "$(last_count)" = "$stopped_at" ]
   [ ! -e "$BUNDLE/rootfs/start-ran" ]
+  # A failing startContainer hook: the process was restored, but is killed
+  # before it resumed.
+  update_config '.hooks = {
+      "startContainer": [{"path": "/bin/sh", "args": ["sh", "-c", "echo ran > /start-ran; exit 4"]}]}'
+  run skiff restore -d --image-path "$IMG" -b "$BUNDLE" "$CT1" < <(:) 3>&- > >(exec cat 3>&- >/dev/null)
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *'startContainer hook #0 `/bin/sh`: exit status 4'* ]]
+  # It ran, in the container's root.
+  [ "$(cat "$BUNDLE/rootfs/start-ran")" = ran ]
+  [ ! -e "$ROOT/$CT1" ]
+  [ -z "$(find "$cg2" -name "skiff-$CT1")" ]
+  sleep 1
+  [ "$(last_count)" = "$stopped_at" ]
   # The same checkpoint restores once the hook is gone.
   update_config 'del(.hooks)'
   skiff restore -d --image-path "$IMG" -b "$BUNDLE" "$CT1" < <(:) 3>&- > >(exec cat 3>&- >/dev/null) 2>&1
