@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "commands.h"
 #include "criu.h"
@@ -85,8 +86,14 @@ skiff_cmd_restore (struct skiff_context *ctx, int argc, char **argv, skiff_error
   struct restore_cli r = { .ctx = ctx, .o = { .image_path = "checkpoint" } };
   cleanup_free char *bundle = NULL;
   int status = 0;
-  int ret = skiff_parse_id_options (ctx, argc, argv, "b:d", restore_options, handle, &r, err);
+  int ret;
 
+  /* containerd's runc shim (go-runc) passes it with one dash, which runc's
+     flag parser accepts.  */
+  for (int i = 1; i < argc && strcmp (argv[i], "--") != 0; i++)
+    if (strcmp (argv[i], "-no-subreaper") == 0)
+      argv[i] = (char *) "--no-subreaper";
+  ret = skiff_parse_id_options (ctx, argc, argv, "b:d", restore_options, handle, &r, err);
   if (ret != 0)
     return ret < 0 ? ret : 0;
   /* The state records an absolute bundle path, as create's does.  */

@@ -12,6 +12,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,12 +21,14 @@
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "cgroup.h"
 #include "container_internal.h"
+#include "hooks.h"
 #include "log.h"
 #include "process.h"
 #include "rootfs.h"
@@ -35,6 +39,9 @@
 #define STDIO_FILE "skiff-stdio"
 #define NETNS_KEY "skiff-netns"
 #define PIDNS_KEY "skiff-pidns"
+#define HOOK_SCRIPT "criu-hooks"
+#define HOOK_STAGE "criu-stage"
+#define HOOK_ANSWER "criu-answer"
 
 bool
 skiff_criu_cgroups_mode_valid (const char *mode)
@@ -96,58 +103,127 @@ last_log_error (const char *log)
   return found;
 }
 
-/* In the child before criu starts; fills *ERR on failure.  */
-typedef int (*child_prep_fn) (void *data, skiff_error_t *err);
+/* Run in a forked child; fills *ERR on failure.  */
+typedef int (*child_fn) (void *data, skiff_error_t *err);
 
-/* Run ARGS (argv[0] "criu", argv[1] the action), keeping KEEP fds open in
-   it.  A failure names CRIU's exit status, its last error and its log.  */
-static int
-run_criu (struct args *args, const int *keep, size_t n_keep, child_prep_fn prep, void *data,
-          const char *log, skiff_error_t *err)
+/* Fork a child that runs FN (which execs, or returns).  Whatever error FN
+   reports comes back on *REPORT (the read end: EOF once FN exec'd or the
+   child is gone), read with read_report.  */
+static pid_t
+fork_reporting (child_fn fn, void *data, int *report, const char *what, skiff_error_t *err)
 {
-  int report[2];
+  int p[2];
   pid_t pid;
-  int st;
 
-  if (pipe2 (report, O_CLOEXEC) < 0)
+  if (pipe2 (p, O_CLOEXEC) < 0)
     return skiff_error_sys (err, "pipe");
-  skiff_debug ("running criu %s (log: %s)", args->v[1], log);
   pid = fork ();
   if (pid < 0)
     {
-      close (report[0]);
-      close (report[1]);
-      return skiff_error_sys (err, "fork criu");
+      close (p[0]);
+      close (p[1]);
+      return skiff_error_sys (err, "fork %s", what);
     }
   if (pid == 0)
     {
       skiff_error_t cerr = NULL;
-      close (report[0]);
-      for (size_t i = 0; i < n_keep; i++)
-        if (keep[i] >= 0 && fcntl (keep[i], F_SETFD, 0) < 0)
-          skiff_error_sys (&cerr, "fcntl fd %d", keep[i]);
-      if (cerr == NULL && (prep == NULL || prep (data, &cerr) == 0))
-        {
-          execvp (args->v[0], args->v);
-          skiff_error_sys (&cerr, "exec `%s` (install Debian's criu package)", args->v[0]);
-        }
-      (void) write_all (report[1], cerr->msg, strlen (cerr->msg));
+      close (p[0]);
+      if (fn (data, &cerr) == 0)
+        _exit (0);
+      if (cerr)
+        (void) write_all (p[1], cerr->msg, strlen (cerr->msg));
       _exit (127);
     }
-  close (report[1]);
-  {
-    char msg[1024];
-    ssize_t n = read_all (report[0], msg, sizeof msg - 1);
-    close (report[0]);
-    while (waitpid (pid, &st, 0) < 0)
-      if (errno != EINTR)
-        return skiff_error_sys (err, "waitpid criu");
-    if (n > 0)
-      {
-        msg[n] = '\0';
-        return skiff_error_plain (err, EINVAL, "%s", msg);
-      }
-  }
+  close (p[1]);
+  *report = p[0];
+  return pid;
+}
+
+/* The child's error, if it sent one (closes REPORT).  */
+static int
+read_report (int report, skiff_error_t *err)
+{
+  char msg[1024];
+  ssize_t n = read_all (report, msg, sizeof msg - 1);
+
+  close (report);
+  if (n <= 0)
+    return 0;
+  msg[n] = '\0';
+  return skiff_error_plain (err, EINVAL, "%s", msg);
+}
+
+static int
+wait_child (pid_t pid, int *st, const char *what, skiff_error_t *err)
+{
+  while (waitpid (pid, st, 0) < 0)
+    if (errno != EINTR)
+      return skiff_error_sys (err, "waitpid %s", what);
+  return 0;
+}
+
+/* In our process while criu (PID) runs.  */
+typedef int (*serve_fn) (void *data, pid_t pid, skiff_error_t *err);
+
+struct criu_child
+{
+  struct args *args;
+  const int *keep;
+  size_t n_keep;
+  child_fn prep;
+  void *data;
+};
+
+static int
+criu_child (void *data, skiff_error_t *err)
+{
+  struct criu_child *cc = data;
+
+  for (size_t i = 0; i < cc->n_keep; i++)
+    if (cc->keep[i] >= 0 && fcntl (cc->keep[i], F_SETFD, 0) < 0)
+      return skiff_error_sys (err, "fcntl fd %d", cc->keep[i]);
+  if (cc->prep && cc->prep (cc->data, err) < 0)
+    return -1;
+  execvp (cc->args->v[0], cc->args->v);
+  return skiff_error_sys (err, "exec `%s` (install Debian's criu package)", cc->args->v[0]);
+}
+
+/* Run ARGS (argv[0] "criu", argv[1] the action), keeping KEEP fds open in
+   it; PREP runs in its child first, SERVE (if any) in ours while it runs
+   (a failure of SERVE is what fails then: CRIU only says its script
+   failed).  A failure names CRIU's exit status, its last error and its
+   log.  */
+static int
+run_criu (struct args *args, const int *keep, size_t n_keep, child_fn prep, serve_fn serve,
+          void *data, const char *log, skiff_error_t *err)
+{
+  struct criu_child cc = { args, keep, n_keep, prep, data };
+  skiff_error_t serr = NULL;
+  int report, st;
+  pid_t pid;
+
+  skiff_debug ("running criu %s (log: %s)", args->v[1], log);
+  pid = fork_reporting (criu_child, &cc, &report, "criu", err);
+  if (pid < 0)
+    return -1;
+  if (read_report (report, err) < 0)
+    {
+      waitpid (pid, NULL, 0);
+      return -1;
+    }
+  if (serve)
+    (void) serve (data, pid, &serr);
+  if (wait_child (pid, &st, "criu", err) < 0)
+    {
+      skiff_error_free (&serr);
+      return -1;
+    }
+  if (serr)
+    {
+      skiff_error_free (err);
+      *err = serr;
+      return -1;
+    }
   if (! WIFEXITED (st) || WEXITSTATUS (st) != 0)
     {
       cleanup_free char *why = last_log_error (log);
@@ -420,10 +496,10 @@ checkpoint (struct skiff_context *ctx, const struct skiff_criu_opts *o, skiff_er
 
   if (skiff_container_open (ctx, &c, err) < 0)
     return -1;
-  if (c.status != SKIFF_STATUS_RUNNING)
+  if (c.status != SKIFF_STATUS_RUNNING && c.status != SKIFF_STATUS_PAUSED)
     {
-      skiff_error_plain (err, EINVAL, "container is %s: only a running container can be "
-                         "checkpointed", skiff_status_name (c.status));
+      skiff_error_plain (err, EINVAL, "container is %s: only a running or paused container "
+                         "can be checkpointed", skiff_status_name (c.status));
       goto out;
     }
   if (skiff_load_config (c.dirfd, "config.json", &config, NULL, NULL, err) < 0)
@@ -458,13 +534,21 @@ checkpoint (struct skiff_context *ctx, const struct skiff_criu_opts *o, skiff_er
     }
   if (o->leave_running && ! o->pre_dump)
     args_add (&a, xstrdup ("--leave-running"));
+  /* Frozen tasks cannot be stopped with ptrace: CRIU collects them
+     through the freezer, and puts the cgroup back as it found it (still
+     frozen with --leave-running).  */
+  if (c.status == SKIFF_STATUS_PAUSED)
+    {
+      args_add (&a, xstrdup ("--freeze-cgroup"));
+      args_add (&a, xstrdup (c.state->cgroup_path));
+    }
   if (read_mountpoints (c.state->pid, &mounts, err) < 0)
     goto out;
   dump_external_mounts (config, mounts, &a);
   if (dump_external_ns (config, o, &a, err) < 0 || dump_stdio (c.state->pid, images, &a, err) < 0)
     goto out;
 
-  if (run_criu (&a, NULL, 0, NULL, NULL, log, err) < 0)
+  if (run_criu (&a, NULL, 0, NULL, NULL, NULL, log, err) < 0)
     goto out;
   ret = 0;
   if (! o->leave_running && ! o->pre_dump)
@@ -507,6 +591,7 @@ struct restore
   char *criu_root;    /* <state dir>/criu-root */
   char *images, *work;
   pid_t pid;
+  int hook_stage, hook_answer;  /* the fifos of the action script, both ends ours */
 };
 
 /* The rootfs on criu-root in a mount namespace of criu's own: mounts made
@@ -733,6 +818,243 @@ restore_load (struct restore *r, skiff_error_t *err)
   return 0;
 }
 
+/* ---- hooks on restore -------------------------------------------------------
+ *
+ * The lifecycle of a restored container is that of a created one, with
+ * CRIU's stages in place of create's.  CRIU runs our action script at each
+ * stage; the script writes the stage and the restored pid 1 into a fifo
+ * and waits for our answer, while we run the hooks due then:
+ *   setup-namespaces  the namespaces exist, nothing is restored in them:
+ *                     prestart, createRuntime (in ours)
+ *   post-restore      everything is restored, nothing resumed yet:
+ *                     createContainer, startContainer (in the container's)
+ * A failing hook fails its stage: CRIU kills what it restored and fails.
+ * poststart runs once criu returned, as after `start`.  */
+
+static bool
+restore_has_hooks (const oci_hooks *h)
+{
+  return h && (h->prestart_len || h->create_runtime_len || h->create_container_len
+               || h->start_container_len);
+}
+
+/* The script CRIU runs and its two fifos in the state dir (CRIU closes
+   the fds it does not know before it runs scripts, so they are reached by
+   path).  We hold both fifos open read-write: the script never blocks on
+   an open, and an answer written before it reads waits in the fifo.  */
+static int
+restore_hooks_prepare (struct restore *r, struct args *a, skiff_error_t *err)
+{
+  static const char *const fifos[] = { HOOK_STAGE, HOOK_ANSWER };
+  int *fds[] = { &r->hook_stage, &r->hook_answer };
+  cleanup_free char *dir = NULL, *text = NULL;
+
+  if (! restore_has_hooks (r->config->hooks))
+    return 0;
+  for (size_t i = 0; i < 2; i++)
+    {
+      if (mkfifoat (r->dirfd, fifos[i], 0600) < 0)
+        return skiff_error_sys (err, "mkfifo `%s`", fifos[i]);
+      *fds[i] = openat (r->dirfd, fifos[i], O_RDWR | O_CLOEXEC);
+      if (*fds[i] < 0)
+        return skiff_error_sys (err, "open `%s`", fifos[i]);
+    }
+  dir = xasprintf ("%s/%s", r->ctx->state_root, r->ctx->id);
+  text = xasprintf ("#!/bin/sh\n"
+                    "# skiff restore: tells skiff which stage CRIU's restore reached, and\n"
+                    "# waits while skiff runs the container's hooks of that stage.\n"
+                    "echo \"$CRTOOLS_SCRIPT_ACTION ${CRTOOLS_INIT_PID:-0}\" >'%s/%s' || exit 1\n"
+                    "read -r answer <'%s/%s' && [ \"$answer\" = ok ]\n",
+                    dir, HOOK_STAGE, dir, HOOK_ANSWER);
+  if (write_file_atomic_at (r->dirfd, HOOK_SCRIPT, text, strlen (text), 0700, err) < 0)
+    return -1;
+  args_add (a, xstrdup ("--action-script"));
+  args_addf (a, "%s/%s", dir, HOOK_SCRIPT);
+  return 0;
+}
+
+struct ns_hooks
+{
+  struct restore *r;
+  int pidfd;
+  int flags;
+  bool own_mount;   /* the container's mount namespace, or ours with the rootfs as cwd */
+  oci_hook **hooks;
+  size_t n;
+  const char *stage;
+  const char *json;
+};
+
+static int
+ns_hooks_child (void *data, skiff_error_t *err)
+{
+  struct ns_hooks *h = data;
+  pid_t pid;
+
+  if (setns (h->pidfd, h->flags) < 0)
+    return skiff_error_sys (err, "%s hooks: join the namespaces of the restored process",
+                            h->stage);
+  /* The pid namespace is for children: the hooks run from one, as from
+     create's child, which is their parent in the container.  */
+  pid = fork ();
+  if (pid < 0)
+    return skiff_error_sys (err, "%s hooks: fork", h->stage);
+  if (pid > 0)
+    {
+      int st;
+      if (wait_child (pid, &st, "hooks", err) < 0)
+        return -1;
+      /* Its error, if any, is on the pipe we share.  */
+      _exit (WIFEXITED (st) ? WEXITSTATUS (st) : 127);
+    }
+  if (chdir (h->own_mount ? "/" : h->r->state.rootfs) < 0)
+    return skiff_error_sys (err, "%s hooks: chdir", h->stage);
+  return skiff_hooks_run (h->hooks, h->n, h->stage, h->json, err);
+}
+
+/* HOOKS in the namespaces of the restored process PID, as create runs
+   them in its child: createContainer with our mount table and the rootfs
+   as cwd (host paths still resolve; the container's root is already its
+   own), startContainer with the container's.  */
+static int
+restore_hooks_in_container (struct restore *r, oci_hook **hooks, size_t n, const char *stage,
+                            enum skiff_status status, bool own_mount, skiff_error_t *err)
+{
+  cleanup_free char *json = NULL, *user = NULL;
+  cleanup_close int pidfd = -1;
+  struct stat ours, theirs;
+  struct ns_hooks h = { .r = r, .hooks = hooks, .n = n, .stage = stage, .own_mount = own_mount };
+  int report, st;
+  pid_t pid;
+
+  if (n == 0)
+    return 0;
+  pidfd = (int) syscall (SYS_pidfd_open, r->pid, 0);
+  if (pidfd < 0)
+    return skiff_error_sys (err, "%s hooks: pidfd_open %d", stage, (int) r->pid);
+  /* Joining one's own namespace is a no-op, except the user namespace,
+     which refuses it.  */
+  h.flags = CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP
+            | (own_mount ? CLONE_NEWNS : 0);
+  user = xasprintf ("/proc/%d/ns/user", (int) r->pid);
+  if (stat (user, &theirs) == 0 && stat ("/proc/self/ns/user", &ours) == 0
+      && theirs.st_ino != ours.st_ino)
+    h.flags |= CLONE_NEWUSER;
+  h.pidfd = pidfd;
+  json = skiff_state_oci_json (&r->state, status);
+  h.json = json;
+  pid = fork_reporting (ns_hooks_child, &h, &report, "hook runner", err);
+  if (pid < 0)
+    return -1;
+  if (read_report (report, err) < 0)
+    {
+      waitpid (pid, NULL, 0);
+      return -1;
+    }
+  if (wait_child (pid, &st, "hook runner", err) < 0)
+    return -1;
+  if (! WIFEXITED (st) || WEXITSTATUS (st) != 0)
+    return skiff_error_plain (err, EIO, "%s hooks: their runner failed (status %d)", stage,
+                              skiff_exit_status (st));
+  return 0;
+}
+
+static int
+restore_stage_hooks (struct restore *r, const char *action, pid_t pid, skiff_error_t *err)
+{
+  const oci_hooks *h = r->config->hooks;
+
+  if (strcmp (action, "setup-namespaces") == 0)
+    {
+      cleanup_free char *json = NULL;
+      /* From here the pid is the container's: a failure kills and reaps
+         it (CRIU kills it, but it is our child, not criu's).  */
+      r->pid = r->state.pid = pid;
+      json = skiff_state_oci_json (&r->state, SKIFF_STATUS_CREATING);
+      if (skiff_hooks_run (h->prestart, h->prestart_len, "prestart", json, err) < 0
+          || skiff_hooks_run (h->create_runtime, h->create_runtime_len, "createRuntime", json,
+                              err) < 0)
+        return -1;
+    }
+  else if (strcmp (action, "post-restore") == 0)
+    {
+      if (restore_hooks_in_container (r, h->create_container, h->create_container_len,
+                                      "createContainer", SKIFF_STATUS_CREATING, false, err) < 0
+          || restore_hooks_in_container (r, h->start_container, h->start_container_len,
+                                         "startContainer", SKIFF_STATUS_CREATED, true, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+/* One line of the action script, "STAGE PID": its hooks, then the
+   answer.  The first hook failure is kept in *ERR (CRIU aborts on the
+   failed stage; later stages are only answered).  */
+static void
+serve_line (struct restore *r, const char *line, int *ret, skiff_error_t *err)
+{
+  char action[64];
+  int pid = 0;
+  const char *answer = "ok\n";
+
+  if (sscanf (line, "%63s %d", action, &pid) < 1)
+    return;
+  skiff_debug ("criu restore stage %s (pid %d)", action, pid);
+  if (*ret == 0 && pid > 0 && restore_stage_hooks (r, action, pid, err) < 0)
+    {
+      *ret = -1;
+      answer = "fail\n";
+    }
+  (void) write_all (r->hook_answer, answer, strlen (answer));
+}
+
+/* While criu (CRIU_PID) runs: answer its action script, stage by stage.  */
+static int
+serve_hooks (void *data, pid_t criu_pid, skiff_error_t *err)
+{
+  struct restore *r = data;
+  cleanup_close int pidfd = (int) syscall (SYS_pidfd_open, criu_pid, 0);
+  char buf[512];
+  size_t len = 0;
+  int ret = 0;
+
+  if (pidfd < 0)
+    return skiff_error_sys (err, "pidfd_open criu");
+  for (;;)
+    {
+      struct pollfd pfd[2] = { { .fd = r->hook_stage, .events = POLLIN },
+                               { .fd = pidfd, .events = POLLIN } };
+      char *nl;
+      ssize_t n;
+
+      if (poll (pfd, 2, -1) < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return skiff_error_sys (err, "poll");
+        }
+      if (! (pfd[0].revents & POLLIN))
+        break; /* criu exited */
+      n = read (r->hook_stage, buf + len, sizeof buf - 1 - len);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return skiff_error_sys (err, "read `%s`", HOOK_STAGE);
+      len += n;
+      buf[len] = '\0';
+      while ((nl = strchr (buf, '\n')) != NULL)
+        {
+          *nl = '\0';
+          serve_line (r, buf, &ret, err);
+          len -= nl + 1 - buf;
+          memmove (buf, nl + 1, len + 1);
+        }
+      if (len == sizeof buf - 1)
+        len = 0; /* not a line of ours */
+    }
+  return ret;
+}
+
 static int
 restore_run (struct restore *r, skiff_error_t *err)
 {
@@ -773,10 +1095,16 @@ restore_run (struct restore *r, skiff_error_t *err)
       || restore_external_ns (r, &a, keep, &n_keep, err) < 0)
     goto out;
   restore_external_mounts (r, &a);
+  if (restore_hooks_prepare (r, &a, err) < 0)
+    goto out;
 
-  ret = run_criu (&a, keep, n_keep, restore_child_prep, r, log, err);
+  ret = run_criu (&a, keep, n_keep, restore_child_prep, r->hook_stage >= 0 ? serve_hooks : NULL,
+                  r, log, err);
   /* Its mount went with criu's mount namespace.  */
   rmdir (r->criu_root);
+  unlinkat (r->dirfd, HOOK_SCRIPT, 0);
+  unlinkat (r->dirfd, HOOK_STAGE, 0);
+  unlinkat (r->dirfd, HOOK_ANSWER, 0);
   if (ret < 0)
     goto out;
   ret = -1;
@@ -807,7 +1135,7 @@ skiff_criu_restore (struct skiff_context *ctx, const struct skiff_criu_opts *o, 
                     skiff_error_t *err)
 {
   struct restore r = { .ctx = ctx, .o = o, .dirfd = -1, .ns_fd = { -1, -1 },
-                       .tty_master = -1, .tty_slave = -1 };
+                       .tty_master = -1, .tty_slave = -1, .hook_stage = -1, .hook_answer = -1 };
   int ret = -1;
 
   *status = 0;
@@ -828,6 +1156,12 @@ skiff_criu_restore (struct skiff_context *ctx, const struct skiff_criu_opts *o, 
       goto out;
     }
   ret = 0;
+  if (r.config->hooks && r.config->hooks->poststart_len)
+    {
+      cleanup_free char *json = skiff_state_oci_json (&r.state, SKIFF_STATUS_RUNNING);
+      skiff_hooks_run_warn (r.config->hooks->poststart, r.config->hooks->poststart_len,
+                            "poststart", json);
+    }
   if (ctx->detach)
     goto out;
 
@@ -856,6 +1190,8 @@ out:
   close_fd (&r.ns_fd[1]);
   close_fd (&r.tty_master);
   close_fd (&r.tty_slave);
+  close_fd (&r.hook_stage);
+  close_fd (&r.hook_answer);
   skiff_cgroup_free (r.cg);
   free (r.state.id);
   free (r.state.bundle);

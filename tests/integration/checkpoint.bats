@@ -214,6 +214,154 @@ run_detached() {
   [[ "$output" == *sleep*1000* ]]
 }
 
+# Hooks for the restore (config.json is read again by restore): the
+# runtime-namespace hooks and createContainer (our mount table) append to
+# $BUNDLE/rootfs/hooks.log, startContainer to /hooks.log in the
+# container's root, the same file; each keeps the state it read in
+# <stage>.json.  startContainer also notes the container's pid 1 and how
+# far the counter got: the process must not have run yet.
+add_restore_hooks() {
+  update_config '
+    def h(stage; dir; extra): {"path": "/bin/sh",
+      "args": ["sh", "-c", "cat > \(dir)/\(stage).json; echo \(stage)\(extra) >> \(dir)/hooks.log"]};
+    .hooks = {
+      "prestart": [h("prestart"; $r; "")],
+      "createRuntime": [h("createRuntime"; $r; "")],
+      "createContainer": [h("createContainer"; $r; " $(pwd)")],
+      "startContainer": [h("startContainer"; ""; " $(tr \"\\\\0\" \" \" </proc/1/cmdline) count=$(tail -n1 /tmp/count)")],
+      "poststart": [h("poststart"; $r; "")]}' --arg r "$BUNDLE/rootfs"
+}
+
+@test "checkpoint: restore runs the hooks of each stage once, with the restored process's state" {
+  need_criu
+  counter
+  run_detached "$CT1" "$BUNDLE/out1"
+  wait_count 3
+  run skiff checkpoint --image-path "$IMG" "$CT1"
+  [ "$status" -eq 0 ] || { echo "$output"; false; }
+  local stopped_at
+  stopped_at=$(last_count)
+  add_restore_hooks
+  skiff restore -d --image-path "$IMG" -b "$BUNDLE" "$CT1" \
+    < <(:) 3>&- > >(exec cat 3>&- >>"$BUNDLE/out2") 2>&1 || {
+    grep -i error "$IMG/restore.log" | tail
+    false
+  }
+  local pid
+  pid=$(container_pid "$CT1")
+  cat "$BUNDLE/rootfs/hooks.log"
+  run cat "$BUNDLE/rootfs/hooks.log"
+  [ "${#lines[@]}" -eq 5 ]
+  [ "${lines[0]}" = prestart ]
+  [ "${lines[1]}" = createRuntime ]
+  # createContainer: the rootfs is its cwd; startContainer sees the
+  # container's root and pid namespace, the counter not yet resumed.
+  [ "${lines[2]}" = "createContainer $BUNDLE/rootfs" ]
+  [[ "${lines[3]}" == "startContainer /bin/sh -c "*"count=$stopped_at" ]]
+  [ "${lines[4]}" = poststart ]
+  local want=(prestart:creating createRuntime:creating createContainer:creating
+    startContainer:created poststart:running) s
+  for s in "${want[@]}"; do
+    run jq -r '[.id, .status, .pid, .bundle] | join(" ")' "$BUNDLE/rootfs/${s%%:*}.json"
+    echo "${s%%:*}: $output"
+    [ "$output" = "$CT1 ${s#*:} $pid $BUNDLE" ]
+  done
+  wait_count $((stopped_at + 3))
+  counted_in_order
+  skiff delete -f "$CT1"
+}
+
+@test "checkpoint: a failing createRuntime or startContainer hook fails the restore and leaves nothing" {
+  need_criu
+  counter
+  run_detached "$CT1" "$BUNDLE/out1"
+  wait_count 3
+  run skiff checkpoint --image-path "$IMG" "$CT1"
+  [ "$status" -eq 0 ] || { echo "$output"; false; }
+  local stopped_at cg2 own
+  stopped_at=$(last_count)
+  update_config '.hooks = {
+      "createRuntime": [{"path": "/bin/sh", "args": ["sh", "-c", "echo refused-by-hook >&2; exit 3"]}],
+      "startContainer": [{"path": "/bin/sh", "args": ["sh", "-c", "echo ran > /start-ran"]}]}'
+  run skiff restore -d --image-path "$IMG" -b "$BUNDLE" "$CT1" < <(:) 3>&- > >(exec cat 3>&- >/dev/null)
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *'createRuntime hook #0 `/bin/sh`: exit status 3: refused-by-hook'* ]]
+  # No container, no state, no cgroup, no process: the counter stays put
+  # and the later stage never ran.
+  run skiff state "$CT1"
+  [ "$status" -ne 0 ]
+  [ ! -e "$ROOT/$CT1" ]
+  cg2=$(findmnt -rn -t cgroup2 -o TARGET | head -n1)
+  own=$(sed -n 's/^0:://p' /proc/self/cgroup)
+  [ ! -e "$cg2${own%/}/skiff-$CT1" ]
+  [ -z "$(find "$cg2" -name "skiff-$CT1")" ]
+  sleep 1
+  [ "$(last_count)" = "$stopped_at" ]
+  [ ! -e "$BUNDLE/rootfs/start-ran" ]
+  # A failing startContainer hook: the process was restored, but is killed
+  # before it resumed.
+  update_config '.hooks = {
+      "startContainer": [{"path": "/bin/sh", "args": ["sh", "-c", "echo ran > /start-ran; exit 4"]}]}'
+  run skiff restore -d --image-path "$IMG" -b "$BUNDLE" "$CT1" < <(:) 3>&- > >(exec cat 3>&- >/dev/null)
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *'startContainer hook #0 `/bin/sh`: exit status 4'* ]]
+  # It ran, in the container's root.
+  [ "$(cat "$BUNDLE/rootfs/start-ran")" = ran ]
+  [ ! -e "$ROOT/$CT1" ]
+  [ -z "$(find "$cg2" -name "skiff-$CT1")" ]
+  sleep 1
+  [ "$(last_count)" = "$stopped_at" ]
+  # The same checkpoint restores once the hook is gone.
+  update_config 'del(.hooks)'
+  skiff restore -d --image-path "$IMG" -b "$BUNDLE" "$CT1" < <(:) 3>&- > >(exec cat 3>&- >/dev/null) 2>&1
+  wait_count $((stopped_at + 3))
+  counted_in_order
+  skiff delete -f "$CT1"
+}
+
+@test "checkpoint: a paused container: --leave-running keeps it paused, a dump ends it, restore runs it" {
+  need_criu
+  counter
+  run_detached "$CT1" "$BUNDLE/out1"
+  wait_count 3
+  skiff pause "$CT1"
+  [ "$(container_status "$CT1")" = paused ]
+  local at pid
+  at=$(last_count)
+  pid=$(container_pid "$CT1")
+  run skiff checkpoint --leave-running --image-path "$BUNDLE/img1" "$CT1"
+  [ "$status" -eq 0 ] || { echo "$output"; grep -i error "$BUNDLE/img1/dump.log" | tail; false; }
+  # Still paused, and still frozen: the counter does not move.
+  [ "$(container_status "$CT1")" = paused ]
+  [ "$(container_pid "$CT1")" = "$pid" ]
+  sleep 1
+  [ "$(last_count)" = "$at" ]
+  skiff resume "$CT1"
+  [ "$(container_status "$CT1")" = running ]
+  wait_count $((at + 3))
+  counted_in_order
+
+  # Without --leave-running the paused container is checkpointed and gone.
+  skiff pause "$CT1"
+  run skiff checkpoint --image-path "$IMG" "$CT1"
+  [ "$status" -eq 0 ] || { echo "$output"; grep -i error "$IMG/dump.log" | tail; false; }
+  run skiff state "$CT1"
+  [ "$status" -ne 0 ]
+  ! kill -0 "$pid" 2>/dev/null
+  local stopped_at
+  stopped_at=$(last_count)
+  skiff restore -d --image-path "$IMG" -b "$BUNDLE" "$CT1" < <(:) 3>&- > >(exec cat 3>&- >/dev/null) 2>&1 || {
+    grep -i error "$IMG/restore.log" | tail
+    false
+  }
+  [ "$(container_status "$CT1")" = running ]
+  wait_count $((stopped_at + 3))
+  counted_in_order
+  skiff delete -f "$CT1"
+}
+
 # A console socket server: receives the pty master, writes what it reads
 # from it into OUT.
 console_receiver() {

@@ -5,7 +5,8 @@
 # A private containerd (its own config, root, state and socket under a temp
 # dir, no CRI plugin) runs in a private mount namespace whose
 # /sys/fs/cgroup is the cgroup2 hierarchy alone, so neither containerd nor
-# its shims touch this hybrid host's cgroup v1 hierarchies.  The image is
+# its shims touch this hybrid host's cgroup v1 hierarchies (a cgroup2-only
+# host, such as the VM of tests/vm/check-criu.sh, has it there already).  The image is
 # an OCI archive built here from the test rootfs (no registry); containers
 # get a network namespace with loopback only.
 
@@ -79,7 +80,8 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.b
   address = ""
 EOF
   unshare -m --propagation private sh -c \
-    'mount -t cgroup2 none /sys/fs/cgroup && exec containerd --config "$0"' "$CD/config.toml" \
+    '{ [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ] || mount -t cgroup2 none /sys/fs/cgroup; } &&
+     exec containerd --config "$0"' "$CD/config.toml" \
     </dev/null >"$CD/containerd.log" 2>&1 3>&- &
   CD_PID=$!
   export CD_PID
@@ -257,4 +259,77 @@ wait_task() {
   [ "$status" -eq 0 ]
   [[ "$output" == *"isatty=1"* ]]
   [[ "$output" == *"ttyname=/dev/pts/"* ]]
+}
+
+# `ctr containers checkpoint --task` then `ctr containers restore --live`:
+# containerd's checkpoint image (task, rw layer) into a new container.
+# CRIU needs a kernel it accepts: tests/vm/check-criu.sh runs this test in
+# its VM.  What containerd 1.6's shim ran there (the wrapper's log; R is
+# $CD/runc/default, S $CD/state/io.containerd.runtime.v2.task/default):
+#   --root R --log S/skiff-ck1/log.json --log-format json pause skiff-ck1
+#   --root R --log S/skiff-ck1/log.json --log-format json checkpoint
+#     --image-path /tmp/ctd-checkpoint2171141867
+#     --work-path S/skiff-ck1/work/criu-work --file-locks --leave-running skiff-ck1
+#   --root R --log S/skiff-ck1/log.json --log-format json resume skiff-ck1
+#   --root R --log S/skiff-ck2/log.json --log-format json restore
+#     --image-path /tmp/ctrd-checkpoint3251910976 --work-path S/skiff-ck2/work
+#     --detach --pid-file S/skiff-ck2/init.pid -no-subreaper --bundle S/skiff-ck2 skiff-ck2
+# (-no-subreaper with one dash: go-runc's spelling.)
+@test "containerd: checkpoint a task into an image, restore it live as a new container" {
+  command -v criu >/dev/null && criu check >/dev/null 2>&1 ||
+    skip "criu cannot run on this kernel: tests/vm/check-criu.sh runs this test in its VM"
+  # What the shim runs, logged: a wrapper as its runc binary.
+  cat >"$CD/skiff-logged" <<EOF
+#!/bin/sh
+printf '%s\n' "\$*" >>"$CD/skiff-argv.log"
+exec "$SKIFF" "\$@"
+EOF
+  chmod +x "$CD/skiff-logged"
+  : >"$CD/skiff-argv.log"
+  run ctrc run -d --runc-binary "$CD/skiff-logged" --runc-root "$CD/runc" "$IMAGE" skiff-ck1 \
+    /bin/sh -c 'i=0; while :; do i=$((i + 1)); echo $i >>/tmp/count; sleep 0.1; done'
+  [ "$status" -eq 0 ] || { echo "$output"; false; }
+  wait_task skiff-ck1 RUNNING
+  local i n
+  for ((i = 0; i < 300; i++)); do
+    n=$(ctrc tasks exec --exec-id c$i skiff-ck1 /bin/sh -c 'wc -l </tmp/count' 2>/dev/null) || n=0
+    [ "$n" -ge 3 ] && break
+    sleep 0.2
+  done
+  run ctrc containers checkpoint --task --rw skiff-ck1 localhost/skiff-ck1:ckpt
+  echo "$output"
+  cat "$CD/skiff-argv.log"
+  [ "$status" -eq 0 ]
+  # ctr paused the task for the checkpoint (CRIU left it running) and
+  # resumed it.
+  wait_task skiff-ck1 RUNNING
+  grep -q -- "checkpoint .*--leave-running skiff-ck1" "$CD/skiff-argv.log"
+  ctrc tasks kill -s SIGKILL skiff-ck1
+  wait_task skiff-ck1 STOPPED
+  ctrc tasks rm skiff-ck1
+  ctrc containers rm skiff-ck1
+
+  # ctr waits for the restored task: in the background, its output to a file.
+  ctrc containers restore --rw --live skiff-ck2 localhost/skiff-ck1:ckpt \
+    </dev/null >"$CD/restore.out" 2>&1 3>&- &
+  SKIFF_BG_PIDS+=("$!")
+  for ((i = 0; i < 300; i++)); do
+    ctrc tasks ls 2>/dev/null | awk '$1 == "skiff-ck2" { print $3 }' | grep -qx RUNNING && break
+    sleep 0.2
+  done
+  cat "$CD/restore.out" "$CD/skiff-argv.log"
+  wait_task skiff-ck2 RUNNING
+  grep -q -- "restore .*--image-path .* skiff-ck2" "$CD/skiff-argv.log"
+  local before after
+  before=$(ctrc tasks exec --exec-id r1 skiff-ck2 /bin/sh -c 'wc -l </tmp/count')
+  sleep 2
+  after=$(ctrc tasks exec --exec-id r2 skiff-ck2 /bin/sh -c 'wc -l </tmp/count')
+  echo "restored: $before -> $after lines"
+  [ "$after" -gt "$before" ]
+  # It went on from where it was checkpointed: 1..N, no second start.
+  ctrc tasks exec --exec-id r3 skiff-ck2 /bin/sh -c \
+    'cp /tmp/count /tmp/snap; seq 1 $(wc -l </tmp/snap) | cmp -s - /tmp/snap'
+  ctrc tasks kill -s SIGKILL skiff-ck2
+  wait_task skiff-ck2 STOPPED
+  ctrc images rm localhost/skiff-ck1:ckpt >/dev/null
 }

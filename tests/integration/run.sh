@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run skiff's integration tests (bats) as `make check` does:
 #   SKIFF=... SKIFF_TEST_HELPER=... SKIFF_SRCDIR=... SKIFF_BUILDDIR=... run.sh
-# SKIFF_TESTS="lifecycle exec" (names or paths) selects some files.
+# SKIFF_TESTS="lifecycle exec" (names or paths) selects some files,
+# SKIFF_TESTS_FILTER=REGEX the tests whose names match (bats --filter).
 # Prints the TAP stream, then one summary line `N passed, N failed, N skipped`;
 # exits 77 (automake's SKIP) when not root, 1 when a test failed or a tool
 # is missing.
@@ -79,7 +80,8 @@ while IFS= read -r line; do
     "ok "*) pass=$((pass + 1)) ;;
     "not ok "*) fail=$((fail + 1)) ;;
   esac
-done < <(cd "$SKIFF_BUILDDIR" && bats --tap "${files[@]}" 2>&1; echo "# bats exit status $?")
+done < <(cd "$SKIFF_BUILDDIR" && bats --tap ${SKIFF_TESTS_FILTER:+--filter "$SKIFF_TESTS_FILTER"} \
+  "${files[@]}" 2>&1; echo "# bats exit status $?")
 
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ] || exit 1
