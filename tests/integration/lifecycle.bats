@@ -321,14 +321,24 @@ skiff_detached() {
 @test "lifecycle: kill accepts signal names and numbers" {
   set_cmd /bin/sh -c 'trap "echo usr1 >>/dev/shm/got" USR1; trap "echo hup >>/dev/shm/got" HUP; while :; do sleep 0.05; done'
   skiff_detached run -d -b "$BUNDLE" $C1
-  sleep 0.3
-  skiff kill $C1 USR1
-  sleep 0.3
-  skiff kill $C1 SIGHUP
-  for i in $(seq 40); do
-    [ "$(skiff exec $C1 cat /dev/shm/got 2>/dev/null | wc -l)" -ge 2 ] && break
+  # got_lines N: until the traps wrote N lines (10 s at most: a loaded
+  # machine may take long to run the shell's trap).
+  got_lines() {
+    for i in $(seq 200); do
+      [ "$(skiff exec $C1 cat /dev/shm/got 2>/dev/null | wc -l)" -ge "$1" ] && return 0
+      sleep 0.05
+    done
+    return 1
+  }
+  # The traps are set once the shell has run its first sleep.
+  for i in $(seq 100); do
+    skiff ps $C1 2>/dev/null | grep -q sleep && break
     sleep 0.05
   done
+  skiff kill $C1 USR1
+  got_lines 1
+  skiff kill $C1 SIGHUP
+  got_lines 2
   run skiff exec $C1 cat /dev/shm/got
   [ "${lines[0]}" = usr1 ]
   [ "${lines[1]}" = hup ]
